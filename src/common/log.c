@@ -1,0 +1,255 @@
+/*
+ * log.c: one place that formats and writes log lines.  A line is built
+ * in a local buffer and written with a single write(2), so lines from
+ * several workers sharing LOG_FILE or stderr never interleave.
+ * log_warn appends strerror(errno); log_warnx does not (OpenBSD log.c).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static enum log_dest	 log_dest = LOG_DEST_STDERR;
+static enum log_level	 log_threshold = LOG_LVL_INFO;
+static char		 log_role[32] = "aiclientd";
+static char		*log_path;
+static int		 log_filefd = -1;
+
+static const char *const level_names[] = { "debug", "info", "warn", "error" };
+
+const char *
+log_level_str(enum log_level l)
+{
+	if ((unsigned)l > LOG_LVL_ERROR)
+		return "?";
+	return level_names[l];
+}
+
+int
+log_parselevel(const char *s, enum log_level *out)
+{
+	unsigned i;
+
+	for (i = 0; i <= LOG_LVL_ERROR; i++) {
+		if (strcasecmp(s, level_names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	if (strcasecmp(s, "warning") == 0) {
+		*out = LOG_LVL_WARN;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+log_openfile(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+}
+
+void
+log_init(enum log_dest dest, const char *file, enum log_level level)
+{
+	int fd;
+
+	log_threshold = level;
+	if (dest == LOG_DEST_FILE && file != NULL) {
+		fd = log_openfile(file);
+		if (fd == -1) {
+			fprintf(stderr, "aiclientd: cannot open log file %s: %s\n",
+			    file, strerror(errno));
+			dest = LOG_DEST_STDERR;
+		} else {
+			if (log_filefd != -1)
+				close(log_filefd);
+			log_filefd = fd;
+			free(log_path);
+			log_path = strdup(file);
+		}
+	}
+	if (dest == LOG_DEST_SYSLOG)
+		openlog("aiclientd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_dest = dest;
+}
+
+void
+log_setlevel(enum log_level level)
+{
+	log_threshold = level;
+}
+
+enum log_level
+log_getlevel(void)
+{
+	return log_threshold;
+}
+
+void
+log_procinit(const char *role)
+{
+	snprintf(log_role, sizeof(log_role), "%s", role);
+}
+
+/* SIGUSR1: reopen LOG_FILE so that logrotate can move it away. */
+int
+log_reopen(void)
+{
+	int fd;
+
+	if (log_dest != LOG_DEST_FILE || log_path == NULL)
+		return 0;
+	fd = log_openfile(log_path);
+	if (fd == -1)
+		return -1;
+	if (dup2(fd, log_filefd) == -1) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+log_fd(void)
+{
+	if (log_dest == LOG_DEST_FILE)
+		return log_filefd;
+	if (log_dest == LOG_DEST_STDERR)
+		return STDERR_FILENO;
+	return -1;
+}
+
+void
+logv(enum log_level level, int with_errno, const char *fmt, va_list ap)
+{
+	static const int prio[] = { LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR };
+	char line[2048], msg[1800];
+	int saved = errno, n;
+	struct timespec ts;
+	struct tm tm;
+	size_t len;
+
+	if (level < log_threshold)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (with_errno) {
+		len = strlen(msg);
+		snprintf(msg + len, sizeof(msg) - len, ": %s", strerror(saved));
+	}
+	if (log_dest == LOG_DEST_SYSLOG) {
+		syslog(prio[level], "%s: %s: %s", log_role, level_names[level],
+		    msg);
+		errno = saved;
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	n = snprintf(line, sizeof(line),
+	    "%04d-%02d-%02d %02d:%02d:%02d.%03ld %s[%ld]: %s: %s\n",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, log_role,
+	    (long)getpid(), level_names[level], msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	if (write(log_dest == LOG_DEST_FILE ? log_filefd : STDERR_FILENO,
+	    line, n) == -1) {
+		/* nowhere left to report it */
+	}
+	errno = saved;
+}
+
+void
+log_at(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	logv(level, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	logv(LOG_LVL_DEBUG, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	logv(LOG_LVL_INFO, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	logv(LOG_LVL_WARN, 1, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	logv(LOG_LVL_WARN, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_errorx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	logv(LOG_LVL_ERROR, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	logv(LOG_LVL_ERROR, 1, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	logv(LOG_LVL_ERROR, 0, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
