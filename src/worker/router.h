@@ -12,12 +12,7 @@
 
 #include "conf.h"
 #include "conn.h"
-
-enum dialect {
-	DIALECT_OPENAI = 0,
-	DIALECT_CLAUDE,
-	DIALECT_GEMINI
-};
+#include "dialect.h"
 
 struct request;
 typedef void (*route_fn)(struct request *);
@@ -59,10 +54,6 @@ enum dialect router_dialect_of(const char *path);
 /* Answer the early decision (no handler runs). */
 void	 router_answer_early(struct request *r);
 
-/* Error body in a dialect (conversion.md §7). */
-int	 dialect_error_body(struct buf *, enum dialect, int status,
-	    const char *message);
-const char *dialect_str(enum dialect);
 /* Answer an error in the request's dialect, printf-style message. */
 void	 api_error(struct request *, int status, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
