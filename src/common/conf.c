@@ -583,6 +583,20 @@ parse_file(const char *path, struct filectx *fc, struct conf_diags *d)
 	return root;
 }
 
+json_object *
+conf_read_file(const char *path, struct conf_diags *d)
+{
+	struct filectx fc = { path, NULL, 0 };
+	json_object *root;
+	size_t i;
+
+	root = parse_file(path, &fc, d);
+	for (i = 0; i < fc.nlines; i++)
+		free(fc.lines[i].key);
+	free(fc.lines);
+	return root;
+}
+
 /* ---- applying values ------------------------------------------------ */
 
 static const struct ckey *

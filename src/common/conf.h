@@ -153,6 +153,12 @@ struct conf_diags {
 struct conf	*conf_load(const char *path, const struct conf_override *,
 		    size_t noverrides, int use_env, struct conf_diags *d);
 void		 conf_free(struct conf *);
+/*
+ * Read another file in the configuration's format (YAML or JSON by its
+ * first character): the pools file.  New reference or NULL (diagnostics
+ * in d).
+ */
+json_object	*conf_read_file(const char *path, struct conf_diags *d);
 
 void		 conf_diags_init(struct conf_diags *);
 void		 conf_diags_free(struct conf_diags *);

@@ -37,6 +37,19 @@ struct sb_worker {
 	char			 route[SB_ROUTE_LEN]; /* "POST /v1/messages", informational */
 };
 
+/* Per-account counters every worker sees at once (no secrets). */
+struct sb_account {
+	_Atomic uint32_t	 used;		/* slot in use */
+	_Atomic uint32_t	 inflight;	/* requests on it right now */
+	_Atomic int64_t		 last_used_ms;	/* wall clock of the last pick */
+	_Atomic uint64_t	 requests;
+	_Atomic uint64_t	 errors;
+	_Atomic uint64_t	 tokens_in;
+	_Atomic uint64_t	 tokens_out;
+};
+
+#define SB_ACCOUNTS	256	/* = ACCOUNT_MAX */
+
 struct scoreboard {
 	uint32_t		 magic;
 	uint32_t		 nslots;
@@ -45,6 +58,7 @@ struct scoreboard {
 	_Atomic int32_t		 idle;		/* workers in SB_IDLE */
 	_Atomic uint32_t	 generation;	/* current generation */
 	struct sb_worker	 w[SB_SLOTS];
+	struct sb_account	 acct[SB_ACCOUNTS];
 };
 
 extern struct scoreboard *sb;

@@ -20,6 +20,7 @@
 
 #include <json-c/json.h>
 
+#include "accounts.h"
 #include "buf.h"
 #include "control.h"
 #include "log.h"
@@ -302,11 +303,7 @@ int
 control_command_ext(const char *cmd, const char *arg, int fd, char *err,
     size_t errlen)
 {
-	(void)arg;
-	(void)fd;
-	snprintf(err, errlen, "unknown command '%s' (try: status, reload)",
-	    cmd);
-	return -1;
+	return accounts_control(cmd, arg, fd, err, errlen);
 }
 
 static void

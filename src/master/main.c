@@ -26,9 +26,11 @@
 
 #include <curl/curl.h>
 
+#include "accounts.h"
 #include "conf.h"
 #include "log.h"
 #include "master.h"
+#include "mhttp.h"
 #include "scoreboard.h"
 #include "util.h"
 #include "xalloc.h"
@@ -147,8 +149,6 @@ daemonize(void)
 }
 
 /* systemd Type=notify without libsystemd. */
-void	 sd_notify_msg(const char *);
-
 void
 sd_notify_msg(const char *msg)
 {
@@ -371,6 +371,9 @@ main(int argc, char *argv[])
 	log_info("aiclientd %s starting: %lld workers (max %lld)", VERSION,
 	    M->conf->workers, M->conf->max_workers);
 	sup_init();
+	if (mhttp_init() == -1)
+		fatalx("cannot initialise libcurl's multi interface");
+	accounts_load(M->conf);
 	M->generation = 1;
 	atomic_store(&sb->generation, 1);
 	M->grow_step = 1;
@@ -383,6 +386,8 @@ main(int argc, char *argv[])
 		unlink(M->ctl_path);
 	if (M->pid_path != NULL)
 		unlink(M->pid_path);
+	persist_save();
+	mhttp_cleanup();
 	curl_global_cleanup();
 	return 0;
 }

@@ -68,6 +68,7 @@ struct master {
 	uid_t			 run_uid;	/* workers' identity */
 	gid_t			 run_gid;
 	int			 drop_privs;
+	int			 notified;	/* systemd told READY=1 */
 };
 
 extern struct master *M;
@@ -102,6 +103,9 @@ void	 control_accept(void);
 int	 control_pollfds(struct pollfd *, int max);
 void	 control_handle(struct pollfd *, int n);
 void	 control_reply(int fd, const char *json);
+
+/* main.c */
+void	 sd_notify_msg(const char *);
 
 /* worker entry (src/worker/worker.c) */
 void	 worker_main(const struct conf *, const struct listener *, size_t nl,

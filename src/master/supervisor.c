@@ -27,8 +27,10 @@
 
 #include <curl/curl.h>
 
+#include "accounts.h"
 #include "log.h"
 #include "master.h"
+#include "mhttp.h"
 #include "proto.h"
 #include "scoreboard.h"
 #include "util.h"
@@ -414,12 +416,22 @@ sup_dispatch(struct wslot *w)
 				fatalx("malformed %s from pid %ld",
 				    msg_type_str(m.hdr.type), (long)w->pid);
 			w->ready = 1;
+			accounts_send_all(w);
+			if (!M->notified && w->generation == M->generation &&
+			    sup_count(M->generation, 1) >= M->conf->workers) {
+				M->notified = 1;
+				sd_notify_msg("READY=1");
+			}
 			if (M->reloading && w->generation == M->generation &&
 			    (uint32_t)sup_count(M->generation, 1) >=
 			    reload_spawned)
 				sup_finish_reload(1, NULL);
 			break;
 		case MSG_STATS:
+			break;
+		case MSG_TOKEN_REJECTED:
+		case MSG_ACCOUNT_FAILED:
+			accounts_worker_msg(w, &m);
 			break;
 		default:
 			log_warnx("worker pid %ld: unexpected message %s",
@@ -496,6 +508,7 @@ sup_reload(char *err, size_t errlen)
 		M->nl = nnl;
 	} else
 		prev_nl = 0;
+	accounts_load(nc);
 	if (nc->log_level && log_parselevel(nc->log_level, &lv) == 0) {
 		int v = (int)lv - M->verbose;
 
@@ -650,7 +663,7 @@ sup_loop(void)
 		}
 		if (timeout < 0)
 			timeout = 0;
-		r = poll(pfd, n, timeout);
+		r = mhttp_poll(pfd, n, timeout);
 		if (r == -1 && errno != EINTR)
 			fatal("poll");
 		if (pfd[0].revents & POLLIN)
@@ -694,6 +707,7 @@ sup_loop(void)
 					sup_dispatch(w);
 			}
 		}
+		accounts_tick();
 		sup_tick();
 	}
 }

@@ -40,7 +40,7 @@ struct request {
 	int			 early_generic;	/* REF's {"error":{"message"}} body */
 
 	/* Filled by handlers, for the access log. */
-	char			 account[40];
+	char			 account[64];
 	char			 model_used[128];
 	uint64_t		 tokens_in, tokens_out;
 	int64_t			 t0;		/* mono ms at head */

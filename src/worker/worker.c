@@ -32,6 +32,7 @@
 #include "router.h"
 #include "scoreboard.h"
 #include "util.h"
+#include "wacct.h"
 #include "worker.h"
 
 #define MAX_HEAD	(64 * 1024)
@@ -63,6 +64,9 @@ handle_message(struct msg_in *m)
 			fatalx("malformed %s", msg_type_str(m->hdr.type));
 		W.shutdown = 1;
 		break;
+	case MSG_ACCOUNT_SET:
+		wacct_update(m);
+		break;
 	default:
 		log_debug("ignoring message %s", msg_type_str(m->hdr.type));
 		break;
@@ -76,11 +80,14 @@ worker_poll_channel(void)
 	ssize_t r;
 	int n;
 
+	if (W.chan_eof)
+		return;
 	for (;;) {
 		r = msgin_read(&W.in, W.chan);
 		if (r == 0) {
 			/* the master is gone: finish and leave */
 			W.shutdown = 1;
+			W.chan_eof = 1;
 			return;
 		}
 		if (r < 0) {

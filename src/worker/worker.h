@@ -22,6 +22,7 @@ struct worker {
 	int			 slot;
 	uint32_t		 generation;
 	int			 shutdown;	/* SHUTDOWN received or master gone */
+	int			 chan_eof;	/* the master closed the channel */
 	uint64_t		 requests;
 	struct msgin		 in;
 	struct msgq		 out;

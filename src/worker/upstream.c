@@ -1,0 +1,179 @@
+/*
+ * upstream.c: libcurl easy calls for providers (see upstream.h).  One
+ * easy handle per worker process, reset between calls, keeps the
+ * connection cache.  Timeouts: connect, and an idle limit (less than
+ * one byte per second for idle_timeout seconds aborts); a stream has no
+ * total limit.  Proxies come from the environment as libcurl reads it.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "upstream.h"
+#include "util.h"
+
+#define ERRBODY_MAX	(64 * 1024)
+
+static CURL	*easy;
+
+void
+upstream_init(struct upstream_call *u)
+{
+	memset(u, 0, sizeof(*u));
+	buf_init(&u->errbody, ERRBODY_MAX);
+	u->connect_timeout_s = 10;
+	u->idle_timeout_s = 120;
+}
+
+void
+upstream_done(struct upstream_call *u)
+{
+	buf_free(&u->errbody);
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct upstream_call *u = arg;
+	size_t len = size * n, k;
+	char *dst = NULL;
+	size_t dlen = 0;
+
+	if (len > 13 && strncasecmp(p, "content-type:", 13) == 0) {
+		k = 13;
+		dst = u->content_type;
+		dlen = sizeof(u->content_type);
+	} else if (len > 17 && strncasecmp(p, "x-amzn-requestid:", 17) == 0) {
+		k = 17;
+		dst = u->request_id;
+		dlen = sizeof(u->request_id);
+	} else if (len > 12 && strncasecmp(p, "retry-after:", 12) == 0) {
+		k = 12;
+		dst = u->retry_after;
+		dlen = sizeof(u->retry_after);
+	} else if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
+		/* a new response head (after a 100 or a redirect) */
+		u->content_type[0] = '\0';
+		return len;
+	}
+	if (dst != NULL) {
+		while (k < len && (p[k] == ' ' || p[k] == '\t'))
+			k++;
+		while (len > k && (p[len - 1] == '\r' || p[len - 1] == '\n' ||
+		    p[len - 1] == ' '))
+			len--;
+		snprintf(dst, dlen, "%.*s", (int)(len - k), p + k);
+	}
+	return size * n;
+}
+
+static size_t
+on_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct upstream_call *u = arg;
+	size_t len = size * n;
+
+	if (u->status == 0)
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &u->status);
+	if (u->status >= 200 && u->status < 300) {
+		if (u->on_data != NULL && u->on_data(u->arg, p, len) == -1) {
+			u->aborted = 1;
+			return 0;
+		}
+		return len;
+	}
+	/* an error body: keep its start, drop the rest */
+	if (u->errbody.len < ERRBODY_MAX) {
+		size_t room = ERRBODY_MAX - u->errbody.len;
+
+		buf_add(&u->errbody, p, len < room ? len : room);
+	}
+	return len;
+}
+
+static int
+on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+    curl_off_t un)
+{
+	struct upstream_call *u = arg;
+	static int64_t last;
+	int64_t now = mono_ms();
+
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	if (u->on_tick == NULL || now - last < 1000)
+		return 0;
+	last = now;
+	if (u->on_tick(u->arg) == -1) {
+		u->aborted = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int
+upstream_perform(struct upstream_call *u)
+{
+	struct curl_slist *h = NULL;
+	char errbuf[CURL_ERROR_SIZE];
+	size_t i;
+	CURLcode cc;
+
+	if (easy == NULL) {
+		easy = curl_easy_init();
+		if (easy == NULL) {
+			snprintf(u->error, sizeof(u->error), "out of memory");
+			return -1;
+		}
+	} else
+		curl_easy_reset(easy);
+	for (i = 0; u->headers != NULL && u->headers[i] != NULL; i++)
+		h = curl_slist_append(h, u->headers[i]);
+	/* no 100-continue round trip, no compression (kiro.md §4.1) */
+	h = curl_slist_append(h, "Expect:");
+	errbuf[0] = '\0';
+	curl_easy_setopt(easy, CURLOPT_URL, u->url);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, u->body);
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)u->body_len);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, u->connect_timeout_s);
+	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, u->idle_timeout_s);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, u);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, u);
+	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, u);
+	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 65536L);
+	cc = curl_easy_perform(easy);
+	curl_slist_free_all(h);
+	if (u->status == 0)
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &u->status);
+	if (cc == CURLE_OK)
+		return 0;
+	if (u->aborted)
+		snprintf(u->error, sizeof(u->error), "aborted");
+	else {
+		u->timed_out = cc == CURLE_OPERATION_TIMEDOUT;
+		snprintf(u->error, sizeof(u->error), "%s", errbuf[0] ? errbuf :
+		    curl_easy_strerror(cc));
+	}
+	/* a cut transfer after a 2xx head is still "an answer": the caller
+	 * decides from status; a transport failure before it is not */
+	return u->status != 0 && (u->status < 200 || u->status >= 300) ?
+	    0 : -1;
+}
