@@ -1117,6 +1117,8 @@ conf_load(const char *path, const struct conf_override *ov, size_t nov,
 	char *slash;
 
 	c = xcalloc(1, sizeof(*c));
+	c->prompt_log_fd = -1;
+	c->fetch_prompt_fd = -1;
 	c->source = xcalloc(NKEYS, sizeof(*c->source));
 	c->line = xcalloc(NKEYS, sizeof(*c->line));
 	for (i = 0; i < NKEYS; i++) {
@@ -1218,6 +1220,7 @@ conf_free(struct conf *c)
 		}
 	}
 	free_providers(c);
+	free(c->system_prompt_content);
 	free(c->path);
 	free(c->dir);
 	free(c->source);

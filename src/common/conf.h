@@ -114,6 +114,16 @@ struct conf {
 	long long	 upstream_idle_timeout_seconds;
 	long long	 axios_timeout;		/* ms; sets the idle timeout */
 
+	/*
+	 * Run-time resources, not keys: prepared by the master after a
+	 * successful load (runtime.c) and inherited by the workers it forks.
+	 * conf_free() frees the text; the master owns the descriptors.
+	 */
+	char		*system_prompt_content;	/* NULL: no injection */
+	size_t		 system_prompt_len;
+	int		 prompt_log_fd;		/* PROMPT_LOG_MODE file, or -1 */
+	int		 fetch_prompt_fd;	/* fetch_system_prompt.txt, or -1 */
+
 	/* Where each key's value came from, for -t and diagnostics. */
 	unsigned char	*source;	/* per key: enum conf_source */
 	int		*line;		/* per key: file line, 0 if unknown */

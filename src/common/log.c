@@ -133,42 +133,64 @@ void
 logv(enum log_level level, int with_errno, const char *fmt, va_list ap)
 {
 	static const int prio[] = { LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR };
-	char line[2048], msg[1800];
+	char sline[2048], smsg[1800], *msg = smsg, *line = sline;
 	int saved = errno, n;
 	struct timespec ts;
 	struct tm tm;
-	size_t len;
+	size_t len, cap = sizeof(sline);
+	va_list aq;
 
 	if (level < log_threshold)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_copy(aq, ap);
+	n = vsnprintf(smsg, sizeof(smsg), fmt, ap);
+	if (n >= (int)sizeof(smsg) - 64) {
+		/* a long entry (prompt log on the console): allocate */
+		if (vasprintf(&msg, fmt, aq) == -1)
+			msg = smsg;
+	}
+	va_end(aq);
 	if (with_errno) {
 		len = strlen(msg);
-		snprintf(msg + len, sizeof(msg) - len, ": %s", strerror(saved));
+		if (msg == smsg)
+			snprintf(msg + len, sizeof(smsg) - len, ": %s",
+			    strerror(saved));
 	}
 	if (log_dest == LOG_DEST_SYSLOG) {
 		syslog(prio[level], "%s: %s: %s", log_role, level_names[level],
 		    msg);
-		errno = saved;
-		return;
+		goto out;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
-	n = snprintf(line, sizeof(line),
+	if (msg != smsg) {
+		cap = strlen(msg) + 128;
+		line = malloc(cap);
+		if (line == NULL) {
+			line = sline;
+			cap = sizeof(sline);
+		}
+	}
+	n = snprintf(line, cap,
 	    "%04d-%02d-%02d %02d:%02d:%02d.%03ld %s[%ld]: %s: %s\n",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, log_role,
 	    (long)getpid(), level_names[level], msg);
 	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line)) {
-		n = sizeof(line) - 1;
+		goto out;
+	if ((size_t)n >= cap) {
+		n = (int)cap - 1;
 		line[n - 1] = '\n';
 	}
 	if (write(log_dest == LOG_DEST_FILE ? log_filefd : STDERR_FILENO,
-	    line, n) == -1) {
+	    line, (size_t)n) == -1) {
 		/* nowhere left to report it */
 	}
+out:
+	if (msg != smsg)
+		free(msg);
+	if (line != sline)
+		free(line);
 	errno = saved;
 }
 

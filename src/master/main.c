@@ -325,6 +325,7 @@ main(int argc, char *argv[])
 		log_init(LOG_DEST_STDERR, NULL, lv);
 
 	resolve_user(M->conf);
+	runtime_prepare(M->conf, NULL);
 	if (listeners_open(M->conf->host, M->conf->server_port, M->l, &M->nl,
 	    err, sizeof(err)) == -1)
 		fatalx("cannot listen: %s", err);

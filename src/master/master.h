@@ -104,6 +104,10 @@ int	 control_pollfds(struct pollfd *, int max);
 void	 control_handle(struct pollfd *, int n);
 void	 control_reply(int fd, const char *json);
 
+/* runtime.c */
+void	 runtime_prepare(struct conf *, struct conf *old);
+void	 runtime_release(struct conf *);
+
 /* main.c */
 void	 sd_notify_msg(const char *);
 

@@ -499,6 +499,7 @@ sup_reload(char *err, size_t errlen)
 	if (nc->pid_file && M->pid_path && strcmp(nc->pid_file, M->pid_path))
 		log_warnx("PID_FILE changed: takes effect at restart");
 
+	runtime_prepare(nc, M->conf);
 	prev_conf = M->conf;
 	M->conf = nc;
 	if (new_listeners) {
@@ -553,6 +554,7 @@ sup_finish_reload(int ok, const char *err)
 			M->bound_host = xstrdup(M->conf->host);
 			M->bound_port = M->conf->server_port;
 		}
+		runtime_release(prev_conf);
 		conf_free(prev_conf);
 		prev_conf = NULL;
 		prev_nl = 0;
@@ -569,6 +571,16 @@ sup_finish_reload(int ok, const char *err)
 			memcpy(M->l, prev_l, sizeof(prev_l));
 			M->nl = prev_nl;
 		}
+		/* descriptors taken over from the old configuration go back */
+		if (prev_conf->prompt_log_fd == -1) {
+			prev_conf->prompt_log_fd = M->conf->prompt_log_fd;
+			M->conf->prompt_log_fd = -1;
+		}
+		if (prev_conf->fetch_prompt_fd == -1) {
+			prev_conf->fetch_prompt_fd = M->conf->fetch_prompt_fd;
+			M->conf->fetch_prompt_fd = -1;
+		}
+		runtime_release(M->conf);
 		conf_free(M->conf);
 		M->conf = prev_conf;
 		prev_conf = NULL;

@@ -19,6 +19,7 @@
 #include "generate.h"
 #include "log.h"
 #include "providers.h"
+#include "sysprompt.h"
 #include "util.h"
 
 #define ARENA_MAX	(256 * 1024 * 1024)
@@ -79,6 +80,9 @@ relay_event(struct c_sink *s, const struct c_event *e)
 
 	if (g->client_gone)
 		return -1;
+	if (e->type == C_EV_BLOCK_DELTA && e->delta == C_DELTA_TEXT &&
+	    g->conf->prompt_log_mode != PROMPT_LOG_NONE)
+		buf_add(&g->logged, e->text, e->len);
 	if (rl->committed)
 		return rl->enc->event(rl->enc, e);
 	switch (e->type) {
@@ -116,6 +120,7 @@ gen_attempt(struct gen *g)
 	g->err_status = 0;
 	g->err_etype = NULL;
 	g->err_message[0] = '\0';
+	buf_reset(&g->logged);
 	if (g->stream) {
 		buf_reset(&g->relay.pending);
 		g->relay.enc = g->d->stream_encoder(g->a, &g->relay.w,
@@ -344,6 +349,12 @@ generate(struct request *r, enum dialect dl)
 	}
 	snprintf(r->model_used, sizeof(r->model_used), "%s",
 	    req.model ? req.model : "-");
+	if (sysprompt_apply(&req, r->conf, &arena) == -1) {
+		api_error(r, 500, "out of memory");
+		goto done;
+	}
+	sysprompt_fetch(&req, r->conf);
+	promptlog_input(r->conf, &req);
 	prov = provider_find(r->provider);
 	if (prov == NULL || prov->generate == NULL) {
 		api_error(r, 501, "provider %s is not available in aiclientd "
@@ -367,8 +378,22 @@ generate(struct request *r, enum dialect dl)
 	g.relay.g = &g;
 	buf_init(&g.relay.pending, 64 * 1024 * 1024);
 	c_response_init(&g.resp, 0);
+	buf_init(&g.logged, 1024 * 1024);
 	prov->generate(&g);
 	finish(&g);
+	if (r->conf->prompt_log_mode != PROMPT_LOG_NONE) {
+		if (!g.stream) {
+			size_t i;
+
+			for (i = 0; i < g.resp.nblocks; i++)
+				if (g.resp.blocks[i].type == C_BLOCK_TEXT)
+					buf_add(&g.logged,
+					    g.resp.blocks[i].text.data,
+					    g.resp.blocks[i].text.len);
+		}
+		promptlog_output(r->conf, g.logged.data, g.logged.len);
+	}
+	buf_free(&g.logged);
 	r->tokens_in = g.tokens_in;
 	r->tokens_out = g.tokens_out;
 	buf_free(&g.relay.pending);

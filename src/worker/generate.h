@@ -51,6 +51,7 @@ struct gen {
 	const char		*err_etype;
 	char			 err_message[2048];
 	uint64_t		 tokens_in, tokens_out;
+	struct buf		 logged;	/* answer text for the prompt log */
 };
 
 /*
