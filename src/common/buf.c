@@ -72,6 +72,7 @@ buf_reserve(struct buf *b, size_t extra)
 	}
 	b->data = p;
 	b->cap = ncap;
+	b->data[b->len] = '\0';
 	return 0;
 }
 
