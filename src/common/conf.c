@@ -1228,6 +1228,19 @@ conf_free(struct conf *c)
 	free(c);
 }
 
+void
+conf_scrub_master_secrets(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	if (c->kiro_oauth_creds_base64 != NULL)
+		explicit_bzero(c->kiro_oauth_creds_base64,
+		    strlen(c->kiro_oauth_creds_base64));
+	if (c->gemini_oauth_creds_base64 != NULL)
+		explicit_bzero(c->gemini_oauth_creds_base64,
+		    strlen(c->gemini_oauth_creds_base64));
+}
+
 /* ---- flags, dump ---------------------------------------------------- */
 
 size_t

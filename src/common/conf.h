@@ -163,6 +163,9 @@ struct conf_diags {
 struct conf	*conf_load(const char *path, const struct conf_override *,
 		    size_t noverrides, int use_env, struct conf_diags *d);
 void		 conf_free(struct conf *);
+/* Wipe the values only the master may hold (inline OAuth credentials):
+ * a new worker calls it on its inherited copy. */
+void		 conf_scrub_master_secrets(struct conf *);
 /*
  * Read another file in the configuration's format (YAML or JSON by its
  * first character): the pools file.  New reference or NULL (diagnostics

@@ -26,6 +26,8 @@
 #include "accounts.h"
 #include "control.h"
 #include "log.h"
+#include "mhttp.h"
+#include "wacct.h"
 #include "proto.h"
 #include "scoreboard.h"
 #include "util.h"
@@ -82,6 +84,22 @@ send_one(struct wslot *w, struct macct *a)
 		return;
 	}
 	msgq_flush(&w->out, w->fd);
+}
+
+void
+accounts_child_handover(void)
+{
+	size_t i;
+
+	for (i = 0; i < naccts; i++) {
+		if (accts[i].live)
+			wacct_seed(&accts[i].v);
+		kiro_cred_clear(&accts[i].kc);
+		if (accts[i].b64 != NULL)
+			explicit_bzero(accts[i].b64, strlen(accts[i].b64));
+	}
+	persist_scrub();
+	mhttp_scrub();
 }
 
 void
@@ -489,10 +507,12 @@ accounts_load(const struct conf *c)
 			    "no access token" : "expires soon");
 		else
 			refresh_schedule(a);
-		log_info("account %s (%s): %s, %s credential, token expires "
-		    "in %lld min", a->v.id, a->v.provider,
-		    acct_health_str(a->v.health), a->kc.social ? "social" :
-		    "IdC", (long long)((a->v.expires_ms - now) / 60000));
+		if (!a->refreshing)
+			log_info("account %s (%s): %s, %s credential, token "
+			    "expires in %lld min", a->v.id, a->v.provider,
+			    acct_health_str(a->v.health), a->kc.social ?
+			    "social" : "IdC",
+			    (long long)((a->v.expires_ms - now) / 60000));
 		accounts_broadcast(a);
 	}
 }

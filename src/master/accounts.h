@@ -55,6 +55,13 @@ extern size_t		 naccts;
 void	 accounts_load(const struct conf *);
 /* Periodic work: scheduled refreshes, health recovery, file changes. */
 void	 accounts_tick(void);
+/*
+ * In a new worker, right after fork: hand the account views to the
+ * worker's table, then wipe every secret the child inherited from the
+ * master (refresh tokens, client secrets, base64 credentials, the
+ * runtime state), so a compromised worker cannot read them.
+ */
+void	 accounts_child_handover(void);
 /* A worker is ready: send it every account. */
 void	 accounts_send_all(struct wslot *);
 /* Send one account to every worker. */
@@ -79,6 +86,7 @@ void	 refresh_schedule(struct macct *);
 /* state.json (persist.c) */
 void	 persist_load(const char *state_dir);
 void	 persist_save(void);
+void	 persist_scrub(void);	/* a worker wipes the inherited state */
 /* A rotated base64 credential saved earlier, or NULL (borrowed). */
 json_object *persist_get_record(const char *id, const char *src_hash);
 void	 persist_put_record(const char *id, const char *src_hash,

@@ -127,6 +127,19 @@ mhttp_post(const char *url, const char *body, long timeout_ms,
 	return 0;
 }
 
+void
+mhttp_scrub(void)
+{
+	struct xfer *x;
+
+	for (x = xfers; x != NULL; x = x->next) {
+		if (x->body != NULL)
+			explicit_bzero(x->body, x->body_len);
+		if (x->resp.data != NULL)
+			explicit_bzero(x->resp.data, x->resp.len);
+	}
+}
+
 int
 mhttp_active(void)
 {

@@ -24,6 +24,8 @@ void	 mhttp_cleanup(void);
 int	 mhttp_post(const char *url, const char *body, long timeout_ms,
 	    long connect_timeout_ms, mhttp_cb, void *arg);
 int	 mhttp_active(void);
+/* In a new worker: wipe the bodies of transfers inherited by fork. */
+void	 mhttp_scrub(void);
 /*
  * Wait like poll(2) on the extra descriptors and on every transfer,
  * then drive the transfers and run completions.  Returns like poll.

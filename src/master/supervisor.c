@@ -124,6 +124,9 @@ sup_spawn(uint32_t gen)
 				close(M->w[j].fd);
 		}
 		control_close();
+		accounts_child_handover();
+		conf_scrub_master_secrets(M->conf);
+		conf_scrub_master_secrets(prev_conf);
 		signal_worker_defaults();
 		drop_privileges();
 		atomic_store(&sw->pid, (int32_t)getpid());

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -23,6 +24,32 @@
 
 static struct account_view	 views[ACCOUNT_MAX];
 static int			 present[ACCOUNT_MAX];
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+void
+wacct_seed(const struct account_view *src)
+{
+	struct account_view *v;
+
+	if (src->index >= ACCOUNT_MAX)
+		return;
+	v = &views[src->index];
+	if (present[src->index])
+		account_view_clear(v);
+	*v = *src;
+	v->access_token = dup_or_null(src->access_token);
+	v->region = dup_or_null(src->region);
+	v->profile_arn = dup_or_null(src->profile_arn);
+	v->machine_id = dup_or_null(src->machine_id);
+	v->project_id = dup_or_null(src->project_id);
+	v->reason = dup_or_null(src->reason);
+	present[src->index] = 1;
+}
 
 void
 wacct_update(struct msg_in *m)

@@ -16,6 +16,12 @@ struct wacct_tried {
 	uint8_t		 bits[ACCOUNT_MAX / 8];
 };
 
+/*
+ * A new worker starts with the master's current views (copied in the
+ * child right after fork, before the master's secrets are wiped), so it
+ * never serves a request without accounts.
+ */
+void	 wacct_seed(const struct account_view *);
 /* MSG_ACCOUNT_SET from the master. */
 void	 wacct_update(struct msg_in *);
 /* The current view of an account (borrowed; valid until the next
