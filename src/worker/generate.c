@@ -368,6 +368,7 @@ generate(struct request *r, enum dialect dl)
 	g.stream = req.stream;
 	g.opts.client_model = req.model;
 	g.opts.include_usage = req.include_usage;
+	g.opts.include_thoughts = req.include_thoughts;
 	g.opts.gemini_sse = r->gemini_sse;
 	g.opts.created = wall_ms() / 1000;
 	g.opts.default_max_tokens = r->conf->claude_default_max_tokens;
