@@ -351,7 +351,10 @@ kiro_generate(struct gen *g)
 			final_status = u.timed_out ? 504 : 502;
 		} else
 			final_status = st;
-		wacct_report_failure(idx, final_status, msg);
+		/* a first 401/403 is the token's: the refresh below decides */
+		if (!((st == 401 || st == 403) && !refreshed))
+			wacct_report_failure(idx, st == 403 &&
+			    token_related_403(msg) ? 401 : final_status, msg);
 		log_info("kiro: account %s: HTTP %d: %s%s%s", v->id, st, msg,
 		    u.request_id[0] ? " request-id " : "", u.request_id);
 		upstream_done(&u);
