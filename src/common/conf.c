@@ -1059,8 +1059,15 @@ validate(struct conf *c, struct conf_diags *d)
 	if (c->nmodel_providers == 0)
 		add_provider(c, "gemini-cli-oauth", NULL, d);
 
-	if (c->max_workers < c->workers)
+	if (c->max_workers < c->workers) {
+		lk.line = c->line[key_find("MAX_WORKERS") - keys];
+		if (c->source[key_find("MAX_WORKERS") - keys] !=
+		    CONF_SRC_DEFAULT)
+			diag(d, 0, &lk, "MAX_WORKERS (%lld) is below WORKERS "
+			    "(%lld); using %lld", c->max_workers, c->workers,
+			    c->workers);
 		c->max_workers = c->workers;
+	}
 	if (c->axios_timeout > 0)
 		c->upstream_idle_timeout_seconds = (c->axios_timeout + 999) /
 		    1000;

@@ -190,3 +190,20 @@ listeners_close(struct listener *l, size_t n)
 		l[i].fd = -1;
 	}
 }
+
+/*
+ * Stop accepting on these listeners in every process at once: the
+ * socket is shared with the workers, and shutdown(2) on a listening
+ * socket (unlike close) takes it out of the listening state for all of
+ * them, so a worker busy with a request cannot keep the port open.
+ */
+void
+listeners_stop(struct listener *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (l[i].fd != -1)
+			shutdown(l[i].fd, SHUT_RDWR);
+	listeners_close(l, n);
+}

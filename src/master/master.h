@@ -83,6 +83,7 @@ void	 signal_worker_defaults(void);
 int	 listeners_open(const char *host, long long port, struct listener *,
 	    size_t *n, char *err, size_t errlen);
 void	 listeners_close(struct listener *, size_t n);
+void	 listeners_stop(struct listener *, size_t n);
 
 /* supervisor.c */
 void	 sup_init(void);

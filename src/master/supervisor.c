@@ -119,6 +119,10 @@ sup_spawn(uint32_t gen)
 	}
 	if (pid == 0) {
 		close(sv[0]);
+		/* listeners the new configuration dropped are not ours */
+		for (j = 0; j < (int)prev_nl; j++)
+			if (prev_l[j].fd != -1)
+				close(prev_l[j].fd);
 		for (j = 0; j < SB_SLOTS; j++) {
 			if (M->w[j].pid != 0 && M->w[j].fd != -1)
 				close(M->w[j].fd);
@@ -261,7 +265,11 @@ sup_reap(void)
 		    (WIFEXITED(status) && WEXITSTATUS(status) == 0);
 		fatal_exit = WIFEXITED(status) &&
 		    WEXITSTATUS(status) == WORKER_EXIT_FATAL;
-		early = now - M->w[i].started < EARLY_DEATH_MS;
+		/* dying young (or before READY) counts as failing; being
+		 * killed by someone else does not */
+		early = (!M->w[i].ready || now - M->w[i].started <
+		    EARLY_DEATH_MS) && !(WIFSIGNALED(status) &&
+		    (WTERMSIG(status) == SIGKILL || WTERMSIG(status) == SIGTERM));
 		if (expected)
 			log_debug("worker %d (pid %ld) %s", i, (long)pid,
 			    exit_str(status, why, sizeof(why)));
@@ -552,7 +560,7 @@ sup_finish_reload(int ok, const char *err)
 	if (ok) {
 		sup_shutdown_workers(M->generation, 0);
 		if (prev_nl > 0) {
-			listeners_close(prev_l, prev_nl);
+			listeners_stop(prev_l, prev_nl);
 			free(M->bound_host);
 			M->bound_host = xstrdup(M->conf->host);
 			M->bound_port = M->conf->server_port;
@@ -625,7 +633,7 @@ begin_shutdown(void)
 	    M->conf->shutdown_grace_seconds * 1000;
 	if (M->reloading)
 		sup_finish_reload(0, "shutting down");
-	listeners_close(M->l, M->nl);
+	listeners_stop(M->l, M->nl);
 	sup_shutdown_workers(0, 1);
 }
 

@@ -50,6 +50,7 @@ conn_next(struct conn *c)
 	http_parser_reset(&c->req);
 	c->keep_alive = 0;
 	c->status = 0;
+	c->head_only = 0;
 	c->head_sent = 0;
 	c->chunked = 0;
 	c->bytes_out = 0;
@@ -222,8 +223,8 @@ conn_respond(struct conn *c, int status, const char *ctype,
 		return -1;
 	}
 	c->head_sent = 1;
-	if (status == 204 || status == 304)
-		len = 0;
+	if (status == 204 || status == 304 || c->head_only)
+		len = 0;	/* HEAD keeps the Content-Length, not the body */
 	/* head and body in one writev when the socket takes it all */
 	iov[0].iov_base = b->data;
 	iov[0].iov_len = b->len;

@@ -26,6 +26,7 @@ struct conn {
 	int			 head_sent;
 	int			 chunked;
 	int			 broken;	/* a write failed: client gone */
+	int			 head_only;	/* a HEAD request: no body in the answer */
 	uint64_t		 bytes_out;
 	int			 write_timeout_ms;
 	struct buf		 out;		/* scratch for heads and bodies */

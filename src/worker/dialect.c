@@ -197,11 +197,11 @@ c_parse_data_url(struct arena *a, const char *url, const char **media_type,
 	if (strncmp(url, "data:", 5) != 0)
 		return -1;
 	comma = strchr(url + 5, ',');
-	if (comma == NULL)
+	/* data:<type>[;param=value...];base64,<payload> */
+	if (comma == NULL || comma - url < 12 ||
+	    strncmp(comma - 7, ";base64", 7) != 0)
 		return -1;
 	semi = memchr(url + 5, ';', (size_t)(comma - url - 5));
-	if (semi == NULL || strncmp(semi, ";base64,", 8) != 0)
-		return -1;
 	*media_type = arena_strndup(a, url + 5, (size_t)(semi - url - 5));
 	if (*media_type == NULL)
 		return -1;

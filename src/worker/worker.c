@@ -127,6 +127,7 @@ accept_queue_busy(void)
 static int
 keep_alive_allowed(struct conn *c)
 {
+	worker_poll_channel();	/* a SHUTDOWN may be waiting */
 	if (!c->req.keep_alive || W.shutdown || c->nreq >= KA_MAX_REQUESTS)
 		return 0;
 	if (W.conf->keepalive_timeout_seconds == 0)
@@ -345,6 +346,7 @@ serve(int fd, const char *peer)
 			}
 		}
 		cp->keep_alive = keep_alive_allowed(cp);
+		cp->head_only = strcmp(cp->req.method, "HEAD") == 0;
 		if (r.early_status != 0)
 			router_answer_early(&r);
 		else

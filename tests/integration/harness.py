@@ -32,20 +32,6 @@ API_KEY = "test-key-0123456789"
 
 UNAUTH_MSG = "Unauthorized: API key is invalid or missing."
 
-# Keys the daemon reads from the environment: never inherited by accident.
-CONFIG_KEYS = (
-    "REQUIRED_API_KEY", "SERVER_PORT", "HOST", "MODEL_PROVIDER",
-    "OPENAI_API_KEY", "OPENAI_BASE_URL", "CLAUDE_API_KEY", "CLAUDE_BASE_URL",
-    "PROJECT_ID", "GEMINI_OAUTH_CREDS_BASE64", "GEMINI_OAUTH_CREDS_FILE_PATH",
-    "KIRO_OAUTH_CREDS_BASE64", "KIRO_OAUTH_CREDS_FILE_PATH",
-    "KIRO_OAUTH_CREDS_DIR_PATH", "QWEN_OAUTH_CREDS_FILE_PATH",
-    "WORKERS", "MAX_WORKERS", "MAX_REQUESTS_PER_WORKER", "CONTROL_SOCKET",
-    "PID_FILE", "STATE_DIR", "LOG_LEVEL", "LOG_FILE", "MAX_BODY_BYTES",
-    "HEADER_TIMEOUT_SECONDS", "BODY_TIMEOUT_SECONDS",
-    "KEEPALIVE_TIMEOUT_SECONDS", "SHUTDOWN_GRACE_SECONDS",
-)
-
-
 def _find_binary(envname, name):
     v = os.environ.get(envname)
     if v:
@@ -61,10 +47,24 @@ AICLIENTD = _find_binary("AICLIENTD", "aiclientd")
 AICLIENTCTL = _find_binary("AICLIENTCTL", "aiclientctl")
 
 
+_HOME = None
+
+
+def empty_home():
+    """An empty HOME for the daemons, so that no provider credentials
+    of the user running the tests (~/.aws, ~/.gemini, ...) are found."""
+    global _HOME
+    if _HOME is None:
+        _HOME = tempfile.mkdtemp(prefix="aiclientd-it-home-")
+        atexit.register(shutil.rmtree, _HOME, True)
+    return _HOME
+
+
 def minimal_env(extra=None):
-    """PATH and HOME only (plus extra): no configuration key leaks in."""
+    """PATH and an empty HOME only (plus extra): no configuration key and
+    no credential of the user leaks in."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-           "HOME": os.environ.get("HOME", "/tmp"),
+           "HOME": empty_home(),
            "LC_ALL": "C"}
     if extra:
         for k, v in extra.items():
@@ -182,8 +182,9 @@ class Daemon:
     One aiclientd in the foreground, in its own temporary directory and
     process group.  config: keys written to config.yaml over the
     defaults (a None value leaves the key out); env: extra environment
-    (on top of PATH and HOME); args: extra command-line arguments.
-    port=None picks a free port (SERVER_PORT in config wins if given).
+    (on top of PATH and an empty HOME); args: extra command-line
+    arguments.  A free port is picked unless config has SERVER_PORT; if
+    another process takes it first, the start is retried on a new one.
     """
 
     def __init__(self, config=None, env=None, args=None, start=True,
@@ -200,6 +201,7 @@ class Daemon:
         self.proc = None
         self.pgid = None
         self.port = free_port()
+        self._auto_port = "SERVER_PORT" not in (config or {})
         base = {
             "REQUIRED_API_KEY": api_key,
             "SERVER_PORT": self.port,
@@ -239,18 +241,34 @@ class Daemon:
 
     # -- process ----------------------------------------------------
     def start(self, wait=True, timeout=10):
+        for attempt in range(3):
+            self._spawn()
+            if not wait:
+                return self
+            try:
+                self.wait_healthy(timeout)
+                return self
+            except DaemonError:
+                lost_port = self._auto_port and not self.running() and \
+                    "in use" in self.log()
+                if not lost_port or attempt == 2:
+                    raise
+                self._cleanup()
+                self.port = free_port()
+                self.write_config({"SERVER_PORT": self.port})
+        return self
+
+    def _spawn(self):
         self._logf = open(self.log_path, "ab")
         argv = [AICLIENTD, "-f", self.cfg_path, "-d"] + self.args
         self.proc = subprocess.Popen(
-            argv, env=minimal_env(self.extra_env), stdin=subprocess.DEVNULL,
+            argv, env=minimal_env(dict({"HOME": self.dir}, **self.extra_env)),
+            stdin=subprocess.DEVNULL,
             stdout=self._logf, stderr=self._logf, cwd=self.dir,
             start_new_session=True)
         self.pgid = self.proc.pid
         with _live_lock:
             _live.append(self)
-        if wait:
-            self.wait_healthy(timeout)
-        return self
 
     @property
     def pid(self):
@@ -299,6 +317,19 @@ class Daemon:
             raise DaemonError("aiclientctl status failed (%d): %s %s" %
                               (rc, out, err))
         return _json.loads(out)
+
+    def wait_idle(self, count=None, timeout=5):
+        """Wait until every worker is idle (and there are count of
+        them); the last status either way."""
+        last = [None]
+
+        def check():
+            st = last[0] = self.status()
+            ws = st["workers"]
+            return ws and all(w["state"] == "idle" for w in ws) and \
+                (count is None or len(ws) == count)
+        wait_until(check, timeout)
+        return last[0]
 
     def worker_pids(self, generation=None):
         st = self.status()
@@ -382,8 +413,18 @@ class Daemon:
             except OSError:
                 pass
         self.kill()
-        if exc[0] is None and os.environ.get("KEEP_TMP") is None:
+        ok = exc[0] is None or (exc[0] is SystemExit and
+                                exc[1].code in (0, None))
+        if not ok:
+            tail = self.log().splitlines()[-25:]
+            print("# last lines of the aiclientd log (%s):" % self.log_path)
+            for ln in tail:
+                print("#   " + ln)
+        if os.environ.get("KEEP_TMP") is None:
             self.remove_dir()
+        else:
+            print("# aiclientd files kept in %s" % self.dir)
+        sys.stdout.flush()
         return False
 
 
@@ -691,6 +732,26 @@ DIALECT_CHECK = {"openai": is_openai_error, "claude": is_claude_error,
                  "gemini": is_gemini_error}
 
 
+def auth_refused(status, body):
+    """The client-key refusal (not an upstream's 401)."""
+    return status == 401 and UNAUTH_MSG.encode() in (body or b"")
+
+
+def dialect_answer(status, body, dialect, headers=None):
+    """
+    A well-formed answer of an API route: a 2xx with a JSON (or event
+    stream) body, or an error >= 400 in the route's dialect.  Routes
+    answer 501 until their provider is built in; later they may answer
+    for real, so tests accept either.
+    """
+    if 200 <= status < 300:
+        ct = (headers or {}).get("content-type", "")
+        return jbody(body) is not None or "event-stream" in ct
+    if status >= 400:
+        return DIALECT_CHECK[dialect](body)
+    return False
+
+
 def wait_until(fn, timeout, interval=0.05):
     """Poll fn() until it returns something true; that value, or the
     last value at the timeout."""
@@ -775,16 +836,33 @@ class Tap:
         sys.exit(1 if self.failed else 0)
 
 
-def main(tests):
-    """Run test functions fn(t) in order and exit with the TAP result."""
+def main(tests, start=None):
+    """
+    Run test functions fn(t) in order and exit with the TAP result.
+    start: optional callable that starts the daemon the tests share and
+    returns it; it is stopped (and killed if need be) at the end.
+    """
     t = Tap()
     if not os.path.exists(AICLIENTD) or not os.path.exists(AICLIENTCTL):
         print("1..0 # SKIP aiclientd or aiclientctl not found (%s, %s); "
               "set AICLIENTD and AICLIENTCTL" % (AICLIENTD, AICLIENTCTL))
         sys.exit(0)
+    d = None
+    if start is not None:
+        try:
+            d = start()
+        except Exception:
+            t._emit(False, "start the daemon shared by these tests",
+                    traceback.format_exc())
+            t.done()
     only = os.environ.get("ONLY")
-    for fn in tests:
-        if only and only not in fn.__name__:
-            continue
-        t.run(fn)
+    try:
+        for fn in tests:
+            if only and only not in fn.__name__:
+                continue
+            t.run(fn)
+    finally:
+        if d is not None:
+            d.__exit__(None, None, None) if not t.failed else \
+                d.__exit__(RuntimeError, RuntimeError("failed"), None)
     t.done()

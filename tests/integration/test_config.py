@@ -11,10 +11,11 @@ import shutil
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (AICLIENTD, API_KEY, UNAUTH_MSG, Daemon, free_port,  # noqa: E402
-                     is_openai_error, jbody, main, minimal_env, request, run,
-                     write_yaml)
+from harness import (AICLIENTD, API_KEY, Daemon, auth_refused,  # noqa: E402
+                     dialect_answer, free_port, main, minimal_env, request,
+                     run)
 
 TMP = tempfile.mkdtemp(prefix="aiclientd-it-conf-")
 
@@ -212,14 +213,15 @@ def test_empty_key_loopback(t):
     t.ok("warning" in err, "-t warns that authentication is off", err)
 
     with Daemon({"REQUIRED_API_KEY": "", "WORKERS": 1}) as d:
-        st, h, b = request(d, "GET", "/v1/models")
-        t.ok(st != 401 and st >= 400 and is_openai_error(b),
-             "no auth needed with an empty key (GET /v1/models: %d)" % st,
-             b)
+        st, h, b = request(d, "GET", "/v1/nope")
+        t.eq(st, 404, "no key needed with an empty key (an unknown path "
+             "is 404, not 401)", b)
+        st, h, b = request(d, "GET", "/v1/nope", {"x-api-key": "whatever"})
+        t.eq(st, 404, "any key passes with an empty key", b)
         st, h, b = request(d, "POST", "/v1/messages",
-                           {"x-api-key": "whatever",
-                            "Content-Type": "application/json"}, b"{}")
-        t.ok(st != 401, "any key passes with an empty key (%d)" % st, b)
+                           {"Content-Type": "application/json"}, b"{}")
+        t.ok(not auth_refused(st, b) and dialect_answer(st, b, "claude", h),
+             "POST /v1/messages without a key is not refused (%d)" % st, b)
         st, h, b = request(d, "GET", "/health")
         t.eq(st, 200, "health answers with an empty key")
 
@@ -260,33 +262,44 @@ def test_flag_overrides_env(t):
         t.eq(st["workers_min"], 1, "--workers=1 (with '=') beats env and "
              "file")
         body = b'{"x":"' + b"a" * 3000 + b'"}'
-        s, h, b = request(pflag, "POST", "/v1/chat/completions",
+        s, h, b = request(pflag, "POST", "/v1/nope",
                           {"Authorization": "Bearer " + API_KEY,
                            "Content-Type": "application/json"}, body)
         t.eq(s, 413, "--max-body-bytes 2048 refuses a 3 KB body", b)
+
+
+def _key_ok(d, key):
+    """404 on an unknown path: the key was accepted; 401: refused."""
+    st, _, _ = request(d, "GET", "/v1/nope", {"x-api-key": key})
+    return st
 
 
 def test_api_key_layers(t):
     # file key < env key < --api-key
     with Daemon({"REQUIRED_API_KEY": "file-key", "WORKERS": 1},
                 env={"REQUIRED_API_KEY": "env-key"}) as d:
-        s1, _, _ = request(d, "GET", "/v1/models",
-                           {"x-api-key": "env-key"})
-        s2, _, _ = request(d, "GET", "/v1/models",
-                           {"x-api-key": "file-key"})
-        t.ok(s1 != 401 and s2 == 401,
-             "REQUIRED_API_KEY from the environment replaces the file's "
-             "(env key %d, file key %d)" % (s1, s2))
+        t.eq((_key_ok(d, "env-key"), _key_ok(d, "file-key")), (404, 401),
+             "REQUIRED_API_KEY from the environment replaces the file's")
     with Daemon({"REQUIRED_API_KEY": "file-key", "WORKERS": 1},
                 env={"REQUIRED_API_KEY": "env-key"},
                 args=["--api-key", "flag-key"]) as d:
-        s1, _, _ = request(d, "GET", "/v1/models",
-                           {"x-api-key": "flag-key"})
-        s2, _, _ = request(d, "GET", "/v1/models",
-                           {"x-api-key": "env-key"})
-        t.ok(s1 != 401 and s2 == 401,
-             "--api-key replaces the environment's key (flag key %d, env "
-             "key %d)" % (s1, s2))
+        t.eq((_key_ok(d, "flag-key"), _key_ok(d, "env-key"),
+              _key_ok(d, "file-key")), (404, 401, 401),
+             "--api-key replaces the environment's and the file's key")
+
+
+def test_key_with_special_characters(t):
+    key = "a+b&c%d=e f"
+    with Daemon({"REQUIRED_API_KEY": key, "WORKERS": 1}) as d:
+        s1, _, _ = request(d, "GET", "/v1/nope",
+                           {"Authorization": "Bearer " + key})
+        s2, _, _ = request(d, "GET", "/v1/nope?key=a%2Bb%26c%25d%3De%20f")
+        s3, _, _ = request(d, "GET", "/v1/nope?key=a%2Bb%26c%25d%3De+f")
+        s4, _, _ = request(d, "GET", "/v1/nope?key=a+b")
+        t.eq(s1, 404, "a key with + & %% = and a space works as Bearer")
+        t.eq((s2, s3), (404, 404), "and percent-encoded in ?key= (%20 or "
+             "'+' for the space)")
+        t.eq(s4, 401, "a truncated ?key= is refused")
 
 
 def test_tt_prints_sources(t):
@@ -336,7 +349,8 @@ if __name__ == "__main__":
               test_bad_json, test_wrong_type, test_missing_key,
               test_empty_key_public, test_empty_key_loopback,
               test_env_overrides_file, test_flag_overrides_env,
-              test_api_key_layers, test_tt_prints_sources,
+              test_api_key_layers, test_key_with_special_characters,
+              test_tt_prints_sources,
               test_missing_file, test_version_help])
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
