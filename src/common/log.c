@@ -22,6 +22,7 @@ static enum log_level	 log_threshold = LOG_LVL_INFO;
 static char		 log_role[32] = "aiclientd";
 static char		*log_path;
 static int		 log_filefd = -1;
+static long		 log_pid;	/* set by log_procinit: one getpid per process */
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
@@ -98,6 +99,7 @@ void
 log_procinit(const char *role)
 {
 	snprintf(log_role, sizeof(log_role), "%s", role);
+	log_pid = (long)getpid();
 }
 
 /* SIGUSR1: reopen LOG_FILE so that logrotate can move it away. */
@@ -175,7 +177,7 @@ logv(enum log_level level, int with_errno, const char *fmt, va_list ap)
 	    "%04d-%02d-%02d %02d:%02d:%02d.%03ld %s[%ld]: %s: %s\n",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, log_role,
-	    (long)getpid(), level_names[level], msg);
+	    log_pid ? log_pid : (long)getpid(), level_names[level], msg);
 	if (n < 0)
 		goto out;
 	if ((size_t)n >= cap) {

@@ -160,9 +160,17 @@ hash_id(const void *s, size_t len, char out[13])
 	out[12] = '\0';
 }
 
+/*
+ * Random bytes from a CSPRNG.  glibc's arc4random_buf (2.36+) draws from
+ * a per-thread ChaCha20 state reseeded from getrandom and after fork, so
+ * ids on the request path cost no system call.
+ */
 void
 random_bytes(void *p, size_t n)
 {
+#ifdef HAVE_ARC4RANDOM_BUF
+	arc4random_buf(p, n);
+#else
 	unsigned char *c = p;
 	ssize_t r;
 
@@ -176,6 +184,7 @@ random_bytes(void *p, size_t n)
 		c += r;
 		n -= r;
 	}
+#endif
 }
 
 uint32_t

@@ -39,8 +39,9 @@
 #define EARLY_DEATH_MS	10000	/* a worker dying sooner counts as failing */
 #define RESPAWN_MAX_MS	30000
 #define RELOAD_WAIT_MS	30000
-#define SHRINK_AFTER	10	/* seconds with >= 2 idle workers */
+#define SHRINK_AFTER	10	/* seconds with too many idle workers */
 #define GROW_MAX_STEP	32
+#define SAMPLE_MS	100	/* idle workers are counted this often */
 
 struct master *M;
 
@@ -347,12 +348,19 @@ retire_one_idle(uint32_t gen)
 }
 
 /*
- * Size the pool.  Called on every loop turn; growth and shrinking are
- * decided once a second.
+ * Size the pool (Apache prefork's perform_idle_server_maintenance).
+ * The idle count is sampled every SAMPLE_MS and the lowest value of the
+ * last second decides: none idle, start workers (1, 2, 4 ... per second
+ * up to GROW_MAX_STEP, toward MAX_WORKERS); two or more idle all the
+ * time for SHRINK_AFTER seconds, retire one idle worker a second, down
+ * to WORKERS.  Respawning dead workers up to WORKERS is immediate
+ * (or backed off when they keep dying young).
  */
 void
 sup_tick(void)
 {
+	static int min_idle = -1;
+	static int64_t next_sample;
 	int64_t now = mono_ms();
 	int n, idle, want, k;
 
@@ -366,20 +374,29 @@ sup_tick(void)
 				break;
 		n = sup_count(M->generation, 0);
 	}
+	if (now >= next_sample) {
+		next_sample = now + SAMPLE_MS;
+		idle = count_idle(M->generation);
+		if (min_idle == -1 || idle < min_idle)
+			min_idle = idle;
+	}
 	if (now < M->next_tick)
 		return;
 	M->next_tick = now + 1000;
 	if (M->reloading && now >= M->reload_deadline)
 		sup_finish_reload(sup_count(M->generation, 1) > 0,
 		    "the new workers did not become ready in time");
+	idle = min_idle == -1 ? count_idle(M->generation) : min_idle;
+	min_idle = -1;
 	if (M->reloading)
 		return;
-	idle = count_idle(M->generation);
-	if (idle == 0 && n >= M->conf->workers && n < M->conf->max_workers) {
+	if (idle == 0 && n >= M->conf->workers &&
+	    n < M->conf->max_workers) {
 		want = M->grow_step;
 		if (want > M->conf->max_workers - n)
 			want = (int)(M->conf->max_workers - n);
-		log_debug("all %d workers busy: starting %d more", n, want);
+		log_debug("%d of %d workers idle: starting %d more", idle, n,
+		    want);
 		for (k = 0; k < want; k++)
 			if (sup_spawn(M->generation) == -1)
 				break;
@@ -668,6 +685,8 @@ sup_loop(void)
 		}
 		now = mono_ms();
 		timeout = M->next_tick > now ? (int)(M->next_tick - now) : 0;
+		if (timeout > SAMPLE_MS)
+			timeout = SAMPLE_MS;
 		if (M->respawn_at > now && M->respawn_at - now < timeout)
 			timeout = (int)(M->respawn_at - now);
 		if (M->shutting_down) {

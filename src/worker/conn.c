@@ -274,6 +274,25 @@ conn_stream_start(struct conn *c, int status, const char *ctype,
 	return conn_write(c, b->data, b->len);
 }
 
+/* "<hex length>\r\n" without printf: this runs once per stream event. */
+static int
+chunk_header(char *out, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[16];
+	int n = 0, i;
+
+	do {
+		tmp[n++] = hex[len & 15];
+		len >>= 4;
+	} while (len > 0 && n < (int)sizeof(tmp));
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n++] = '\r';
+	out[n++] = '\n';
+	return n;
+}
+
 int
 conn_stream_write(struct conn *c, const void *p, size_t len)
 {
@@ -287,7 +306,7 @@ conn_stream_write(struct conn *c, const void *p, size_t len)
 		return 0;
 	if (c->broken)
 		return -1;
-	n = snprintf(hdr, sizeof(hdr), "%zx\r\n", len);
+	n = chunk_header(hdr, len);
 	iov[0].iov_base = hdr;
 	iov[0].iov_len = (size_t)n;
 	iov[1].iov_base = (void *)p;

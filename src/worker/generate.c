@@ -36,7 +36,7 @@ relay_write(struct c_writer *w, const char *p, size_t n)
 	    offsetof(struct relay, w));
 	struct gen *g = rl->g;
 
-	if (!rl->committed)
+	if (!rl->committed || rl->batching)
 		return buf_add(&rl->pending, p, n);
 	if (conn_stream_write(g->r->c, p, n) == -1) {
 		g->client_gone = 1;
@@ -101,6 +101,34 @@ relay_event(struct c_sink *s, const struct c_event *e)
 		return 0;
 	/* first event carrying output: the head goes out now */
 	return relay_commit(rl);
+}
+
+void
+gen_batch(struct gen *g)
+{
+	if (g->stream)
+		g->relay.batching = 1;
+}
+
+int
+gen_flush(struct gen *g)
+{
+	struct relay *rl = &g->relay;
+
+	if (!g->stream)
+		return 0;
+	rl->batching = 0;
+	if (!rl->committed || rl->pending.len == 0 || g->client_gone)
+		return 0;
+	if (conn_stream_write(g->r->c, rl->pending.data,
+	    rl->pending.len) == -1) {
+		g->client_gone = 1;
+		buf_reset(&rl->pending);
+		return -1;
+	}
+	buf_reset(&rl->pending);
+	rl->last_write = mono_ms();
+	return 0;
 }
 
 /* ---- attempts ------------------------------------------------------------ */
@@ -286,6 +314,7 @@ finish(struct gen *g)
 	if (g->client_gone)
 		return;
 	if (g->stream) {
+		gen_flush(g);
 		if (g->relay.committed) {
 			conn_stream_end(r->c);
 			return;

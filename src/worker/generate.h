@@ -27,6 +27,7 @@ struct relay {
 	struct c_sink		*enc;		/* this attempt's stream encoder */
 	struct buf		 pending;	/* encoded bytes before the head */
 	int			 committed;	/* response head sent */
+	int			 batching;	/* hold writes until gen_flush() */
 	int64_t			 last_write;	/* mono ms */
 };
 
@@ -65,6 +66,13 @@ int	 gen_committed(const struct gen *);
 int	 gen_failed(const struct gen *);
 /* The status of that error, 0 when there is none. */
 int	 gen_error_status(const struct gen *);
+/*
+ * Events decoded from one piece of upstream data go out in one write:
+ * gen_batch() before feeding a decoder, gen_flush() after it.  Still
+ * real streaming: nothing waits for more upstream data.
+ */
+void	 gen_batch(struct gen *);
+int	 gen_flush(struct gen *);
 /* About once a second while waiting on an upstream: pings, client gone. */
 int	 gen_tick(struct gen *);
 /* Sleep ms, returning early (-1) when the client goes away. */

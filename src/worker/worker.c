@@ -37,6 +37,13 @@
 
 #define MAX_HEAD	(64 * 1024)
 #define KA_MAX_REQUESTS	10000	/* per connection */
+/*
+ * An idle keep-alive connection is given up for a waiting new client
+ * only once it has been idle this long: a client that sends its next
+ * request right after a response (most of them) is not cut off in the
+ * middle of sending it.
+ */
+#define KA_YIELD_IDLE_MS	100
 
 struct worker W;
 static struct conn C;	/* the connection being served */
@@ -152,6 +159,7 @@ keepalive_wait(struct conn *c)
 	int n, i, r, timeout;
 
 	deadline = mono_ms() + W.conf->keepalive_timeout_seconds * 1000;
+	watch_after = mono_ms() + KA_YIELD_IDLE_MS;
 	for (;;) {
 		now = mono_ms();
 		if (now >= deadline || W.shutdown)
@@ -358,7 +366,6 @@ serve(int fd, const char *peer)
 		sb->w[W.slot].route[0] = '\0';
 		if (cp->broken || !cp->keep_alive)
 			break;
-		worker_poll_channel();
 	}
 	conn_close(cp);
 }

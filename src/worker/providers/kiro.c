@@ -60,8 +60,11 @@ static int
 on_data(void *arg, const char *p, size_t n)
 {
 	struct kcall *k = arg;
+	int rc;
 
-	if (kiro_stream_feed(k->ks, p, n) == -1) {
+	gen_batch(k->g);
+	rc = kiro_stream_feed(k->ks, p, n);
+	if (gen_flush(k->g) == -1 || rc == -1) {
 		k->failed = 1;
 		return -1;
 	}
@@ -311,8 +314,12 @@ kiro_generate(struct gen *g)
 				gen_fail(g, u.timed_out ? 504 : 502,
 				    "api_error", "upstream transfer failed: %s",
 				    u.error);
-			} else if (kiro_stream_finish(kc.ks) == -1)
-				kc.failed = 1;
+			} else {
+				gen_batch(g);
+				if (kiro_stream_finish(kc.ks) == -1)
+					kc.failed = 1;
+				gen_flush(g);
+			}
 		}
 		if (st >= 200 && st < 300 && !kc.failed && !gen_failed(g)) {
 			/* success */

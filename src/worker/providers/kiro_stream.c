@@ -1217,6 +1217,121 @@ ks_event(struct kiro_stream *ks, const char *et, json_object *p)
 }
 
 static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+hex4(const char *p, uint32_t *out)
+{
+	int i, h;
+
+	*out = 0;
+	for (i = 0; i < 4; i++) {
+		h = hexval((unsigned char)p[i]);
+		if (h < 0)
+			return -1;
+		*out = *out << 4 | (uint32_t)h;
+	}
+	return 0;
+}
+
+/*
+ * The common frame, {"content":"..."} and nothing else, decoded without
+ * json-c (whose parser sets up a locale on every call: the hot spot of a
+ * long stream).  0 with the text in *out (pointing into the payload when
+ * it has no escapes, else into the arena); -1 when the payload is
+ * anything else, and json-c has to look at it.
+ */
+static int
+fast_content(struct arena *a, const char *p, size_t n, const char **out,
+    size_t *outlen)
+{
+	static const char pre[] = "{\"content\":\"";
+	const char *s, *end = p + n;
+	char *d, *dst;
+	uint32_t cp, lo;
+
+	if (n < sizeof(pre) || memcmp(p, pre, sizeof(pre) - 1) != 0)
+		return -1;
+	s = p + sizeof(pre) - 1;
+	for (d = (char *)s; d < end && *d != '"' && *d != '\\'; d++)
+		if ((unsigned char)*d < 0x20)
+			return -1;
+	if (d < end && *d == '"' && end - d == 2 && d[1] == '}') {
+		*out = s;
+		*outlen = (size_t)(d - s);
+		return 0;
+	}
+	dst = arena_alloc(a, n);
+	if (dst == NULL)
+		return -1;
+	d = dst;
+	while (s < end && *s != '"') {
+		if ((unsigned char)*s < 0x20)
+			return -1;
+		if (*s != '\\') {
+			*d++ = *s++;
+			continue;
+		}
+		if (++s >= end)
+			return -1;
+		switch (*s) {
+		case '"': case '\\': case '/':
+			*d++ = *s++;
+			continue;
+		case 'b': *d++ = '\b'; s++; continue;
+		case 'f': *d++ = '\f'; s++; continue;
+		case 'n': *d++ = '\n'; s++; continue;
+		case 'r': *d++ = '\r'; s++; continue;
+		case 't': *d++ = '\t'; s++; continue;
+		case 'u':
+			break;
+		default:
+			return -1;
+		}
+		if (end - s < 5 || hex4(s + 1, &cp) == -1)
+			return -1;
+		s += 5;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			if (end - s < 6 || s[0] != '\\' || s[1] != 'u' ||
+			    hex4(s + 2, &lo) == -1 || lo < 0xdc00 || lo > 0xdfff)
+				return -1;
+			s += 6;
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+		} else if (cp >= 0xdc00 && cp <= 0xdfff)
+			return -1;
+		if (cp < 0x80)
+			*d++ = (char)cp;
+		else if (cp < 0x800) {
+			*d++ = (char)(0xc0 | cp >> 6);
+			*d++ = (char)(0x80 | (cp & 0x3f));
+		} else if (cp < 0x10000) {
+			*d++ = (char)(0xe0 | cp >> 12);
+			*d++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+			*d++ = (char)(0x80 | (cp & 0x3f));
+		} else {
+			*d++ = (char)(0xf0 | cp >> 18);
+			*d++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+			*d++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+			*d++ = (char)(0x80 | (cp & 0x3f));
+		}
+	}
+	if (end - s != 2 || s[0] != '"' || s[1] != '}')
+		return -1;
+	*out = dst;
+	*outlen = (size_t)(d - dst);
+	return 0;
+}
+
+static int
 ks_frame(void *arg, const struct es_frame *f)
 {
 	struct kiro_stream *ks = arg;
@@ -1233,6 +1348,15 @@ ks_frame(void *arg, const struct es_frame *f)
 		mt = "event";
 	if (mt == NULL)
 		return 0;
+	if (strcmp(mt, "event") == 0 && f->event_type != NULL &&
+	    strcmp(f->event_type, "assistantResponseEvent") == 0) {
+		const char *text;
+		size_t tlen;
+
+		if (fast_content(ks->a, (const char *)f->payload,
+		    f->payload_len, &text, &tlen) == 0)
+			return ks_text(ks, text, tlen);
+	}
 	p = ks_payload(f);
 	if (strcmp(mt, "exception") == 0) {
 		msg = p ? jstr(p, "message", NULL) : NULL;
