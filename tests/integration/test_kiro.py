@@ -158,6 +158,22 @@ def test_true_streaming(t):
          "all slow chunks relayed")
 
 
+def test_ping_while_upstream_silent(t):
+    """DESIGN decision 5: a Claude ping every 15 s of upstream silence."""
+    s, buf, pieces = K.stream_raw(D, K.claude_req("MOCK:slow:16500:2",
+                                                  stream=True), timeout=40)
+    s.close()
+    r, _ = harness.parse_one(buf, method="POST")
+    evs = K.parse_sse(r.body) if r else []
+    names = [e for e, _ in evs]
+    pings = [tm for tm, c in pieces if b"event: ping" in c]
+    t.ok(any(14.5 < tm < 16.5 for tm in pings),
+         "a ping after ~15 s of upstream silence (at %s)" %
+         ["%.1f" % x for x in pings])
+    t.ok(names and names[-1] == "message_stop" and
+         "content_block_delta" in names, "and the answer completes", names)
+
+
 def test_403_refresh_then_ok(t):
     M.reset()
     st, _, body = K.messages(D, K.claude_req("MOCK:fail:403:1 hello"))
@@ -459,6 +475,7 @@ if __name__ == "__main__":
 
     harness.main([test_non_stream_answer, test_stream_events, test_fixtures,
                   test_tool_round_trip, test_true_streaming,
+                  test_ping_while_upstream_silent,
                   test_403_refresh_then_ok, test_429_retried,
                   test_error_mapping, test_exception_and_cut_streams,
                   test_models_and_validation, test_prefix_path,
