@@ -180,16 +180,17 @@ print_accounts(json_object *o)
 		printf("no accounts configured\n");
 		return;
 	}
-	printf("%-18s %-38s %-10s %-10s %-20s %-10s %-8s %s\n", "PROVIDER",
+	printf("%-18s %-38s %-7s %-10s %-24s %-15s %-8s %s\n", "PROVIDER",
 	    "ID", "AUTH", "REGION", "EXPIRES", "HEALTH", "REQUESTS",
-	    "LAST ERROR");
+	    "DETAIL");
 	for (i = 0; i < json_object_array_length(as); i++) {
 		a = json_object_array_get_idx(as, i);
-		printf("%-18s %-38s %-10s %-10s %-20s %-10s %-8lld %s\n",
+		printf("%-18s %-38s %-7s %-10s %-24s %-15s %-8lld %s\n",
 		    jstr(a, "provider", "-"), jstr(a, "id", "-"),
 		    jstr(a, "auth", "-"), jstr(a, "region", "-"),
 		    jstr(a, "expires", "-"), jstr(a, "health", "-"),
-		    jint(a, "requests"), jstr(a, "last_error", ""));
+		    jint(a, "requests"), jstr(a, "reason", jstr(a, "last_error",
+		    "")));
 	}
 }
 
@@ -265,7 +266,8 @@ main(int argc, char *argv[])
 		rc = 1;
 	if (json) {
 		printf("%s\n", json_object_to_json_string_ext(o,
-		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+		    JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else if (rc != 0) {
 		fprintf(stderr, "aiclientctl: %s failed: %s\n", cmd,
 		    jstr(o, "error", "unknown error"));

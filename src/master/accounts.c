@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -353,6 +354,22 @@ wants_kiro(const struct conf *c)
 	return 0;
 }
 
+/* A pools-file boolean: true, or the strings "true"/"yes"/"1". */
+static int
+truthy(json_object *v)
+{
+	const char *s;
+
+	if (v == NULL)
+		return 0;
+	if (json_object_is_type(v, json_type_string)) {
+		s = json_object_get_string(v);
+		return !strcasecmp(s, "true") || !strcasecmp(s, "yes") ||
+		    !strcmp(s, "1");
+	}
+	return json_object_get_boolean(v);
+}
+
 /* Pool entries of one provider key: a list, or {"accounts": [...]}. */
 static json_object *
 pool_list(json_object *v)
@@ -424,8 +441,10 @@ load_pools(const struct conf *c)
 				if (k == NULL)
 					k = get_s(e,
 					    "KIRO_OAUTH_CREDS_DIR_PATH");
-				src = xasprintf("%s|%s|%zu", key,
-				    k ? k : "", i);
+				/* the position only when nothing else tells
+				 * entries apart */
+				src = k != NULL ? xasprintf("%s|%s", key, k) :
+				    xasprintf("%s|#%zu", key, i);
 				hash_id(src, strlen(src), h);
 				free(src);
 				snprintf(id, sizeof(id), "kiro-%s", h);
@@ -441,11 +460,15 @@ load_pools(const struct conf *c)
 				    c->provider_pools_file_path, key, i, why);
 				continue;
 			}
-			a->disabled = json_object_get_boolean(
-			    json_object_object_get(e, "isDisabled"));
+			a->disabled = truthy(json_object_object_get(e,
+			    "isDisabled"));
 			if (a->disabled)
 				accounts_set_health(a, ACCT_DISABLED, 0,
 				    "disabled in the pools file");
+			else if (a->v.health == ACCT_DISABLED &&
+			    a->v.reason != NULL && strcmp(a->v.reason,
+			    "disabled in the pools file") == 0)
+				accounts_set_health(a, ACCT_OK, 0, NULL);
 			n++;
 		}
 	}
@@ -501,7 +524,8 @@ accounts_load(const struct conf *c)
 			continue;
 		/* decision 8: at start and reload, refresh what expires soon */
 		if (a->v.access_token == NULL || a->v.expires_ms == 0 ||
-		    a->v.expires_ms - now < c->cron_near_minutes * 60000 ||
+		    a->v.expires_ms - now < (c->cron_near_minutes > 60 ? 60 :
+		    c->cron_near_minutes) * 60000 ||
 		    a->v.expires_ms - now < 5 * 60000)
 			refresh_start(a, a->v.access_token == NULL ?
 			    "no access token" : "expires soon");

@@ -3,7 +3,7 @@
  * HOST may list several addresses separated by commas or spaces; each
  * is resolved and every address it yields is bound.  "localhost" thus
  * gives 127.0.0.1 and ::1 (the latter skipped quietly on hosts without
- * IPv6), "::" alone is dual-stack, "*" or "" means every interface.
+ * IPv6), "::" alone is dual-stack, "*" means every interface.
  */
 #include "config.h"
 

@@ -174,36 +174,50 @@ sd_notify_msg(const char *msg)
 	close(fd);
 }
 
-static void
-resolve_user(const struct conf *c)
+/*
+ * USER and GROUP: the identity workers take when the master runs as
+ * root.  -1 with err set when a name is unknown.
+ */
+int
+master_set_user(const struct conf *c, char *err, size_t errlen)
 {
 	struct passwd *pw;
 	struct group *gr;
+	uid_t uid = 0;
+	gid_t gid = 0;
 
-	M->drop_privs = 0;
-	if (c->user == NULL && c->group == NULL)
-		return;
+	if (c->user == NULL && c->group == NULL) {
+		M->drop_privs = 0;
+		return 0;
+	}
 	if (geteuid() != 0) {
 		log_warnx("USER/GROUP ignored: not started as root");
-		return;
+		M->drop_privs = 0;
+		return 0;
 	}
 	if (c->user != NULL) {
 		pw = getpwnam(c->user);
-		if (pw == NULL)
-			fatalx("USER '%s': no such user", c->user);
-		M->run_uid = pw->pw_uid;
-		M->run_gid = pw->pw_gid;
-	} else {
-		M->run_uid = 0;
-		M->run_gid = 0;
+		if (pw == NULL) {
+			snprintf(err, errlen, "USER '%s': no such user",
+			    c->user);
+			return -1;
+		}
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
 	}
 	if (c->group != NULL) {
 		gr = getgrnam(c->group);
-		if (gr == NULL)
-			fatalx("GROUP '%s': no such group", c->group);
-		M->run_gid = gr->gr_gid;
+		if (gr == NULL) {
+			snprintf(err, errlen, "GROUP '%s': no such group",
+			    c->group);
+			return -1;
+		}
+		gid = gr->gr_gid;
 	}
+	M->run_uid = uid;
+	M->run_gid = gid;
 	M->drop_privs = 1;
+	return 0;
 }
 
 int
@@ -324,7 +338,8 @@ main(int argc, char *argv[])
 	else
 		log_init(LOG_DEST_STDERR, NULL, lv);
 
-	resolve_user(M->conf);
+	if (master_set_user(M->conf, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	runtime_prepare(M->conf, NULL);
 	if (listeners_open(M->conf->host, M->conf->server_port, M->l, &M->nl,
 	    err, sizeof(err)) == -1)
@@ -391,5 +406,5 @@ main(int argc, char *argv[])
 	persist_save();
 	mhttp_cleanup();
 	curl_global_cleanup();
-	return 0;
+	return M->exit_status;
 }

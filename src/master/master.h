@@ -69,6 +69,7 @@ struct master {
 	gid_t			 run_gid;
 	int			 drop_privs;
 	int			 notified;	/* systemd told READY=1 */
+	int			 exit_status;	/* 1 after a fatal worker failure */
 };
 
 extern struct master *M;
@@ -111,6 +112,7 @@ void	 runtime_release(struct conf *);
 
 /* main.c */
 void	 sd_notify_msg(const char *);
+int	 master_set_user(const struct conf *, char *err, size_t errlen);
 
 /* worker entry (src/worker/worker.c) */
 void	 worker_main(const struct conf *, const struct listener *, size_t nl,

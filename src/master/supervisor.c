@@ -290,6 +290,7 @@ sup_reap(void)
 			if (M->w[i].generation == M->generation &&
 			    sup_count(M->generation, 0) <= 1) {
 				log_errorx("no workers left; shutting down");
+				M->exit_status = 1;
 				M->shutting_down = 1;
 				M->shutdown_deadline = now;
 			}
@@ -484,6 +485,7 @@ sup_reload(char *err, size_t errlen)
 	struct conf_diags d;
 	struct conf *nc;
 	struct listener nl[MAX_LISTENERS];
+	char e2[256];
 	size_t nnl = 0, i;
 	enum log_level lv;
 	int k, new_listeners = 0;
@@ -513,10 +515,15 @@ sup_reload(char *err, size_t errlen)
 		return -1;
 	}
 	conf_diags_free(&d);
+	if (master_set_user(nc, err, errlen) == -1) {
+		conf_free(nc);	/* the old identity stays */
+		return -1;
+	}
 	if (!same_listeners(nc, M->bound_host, M->bound_port)) {
 		if (listeners_open(nc->host, nc->server_port, nl, &nnl, err,
 		    errlen) == -1) {
 			conf_free(nc);
+			master_set_user(M->conf, e2, sizeof(e2));
 			return -1;
 		}
 		new_listeners = 1;
@@ -538,6 +545,14 @@ sup_reload(char *err, size_t errlen)
 	} else
 		prev_nl = 0;
 	accounts_load(nc);
+	if (!M->foreground && ((nc->log_file == NULL) !=
+	    (prev_conf->log_file == NULL) || (nc->log_file != NULL &&
+	    strcmp(nc->log_file, prev_conf->log_file) != 0))) {
+		log_info("LOG_FILE changed to %s", nc->log_file ?
+		    nc->log_file : "syslog");
+		log_init(nc->log_file ? LOG_DEST_FILE : LOG_DEST_SYSLOG,
+		    nc->log_file, log_getlevel());
+	}
 	if (nc->log_level && log_parselevel(nc->log_level, &lv) == 0) {
 		int v = (int)lv - M->verbose;
 
