@@ -192,6 +192,7 @@ gen_fail(struct gen *g, int status, const char *etype, const char *fmt, ...)
 	va_end(ap);
 	if (gen_committed(g)) {
 		/* too late for a status: an error event ends the stream */
+		snprintf(g->err_message, sizeof(g->err_message), "%s", msg);
 		memset(&e, 0, sizeof(e));
 		e.type = C_EV_ERROR;
 		e.status = status;
@@ -411,7 +412,8 @@ generate(struct request *r, enum dialect dl)
 	buf_init(&g.logged, 1024 * 1024);
 	prov->generate(&g);
 	finish(&g);
-	if (r->conf->prompt_log_mode != PROMPT_LOG_NONE) {
+	if (r->conf->prompt_log_mode != PROMPT_LOG_NONE &&
+	    (g.stream || gen_error_status(&g) == 0)) {
 		if (!g.stream) {
 			size_t i;
 

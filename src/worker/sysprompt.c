@@ -7,16 +7,19 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
 #include "sysprompt.h"
+#include "util.h"
 
 #define FETCH_MAX	(1024 * 1024)
 
@@ -24,25 +27,61 @@ int
 sysprompt_apply(struct c_request *r, const struct conf *c, struct arena *a)
 {
 	struct c_part *parts;
-	size_t n;
+	size_t i, n, len;
+	int marked = 0;
+	char *t;
 
 	if (c->system_prompt_content == NULL)
 		return 0;
-	if (c->system_prompt_mode == SYSPROMPT_APPEND && r->nsystem > 0) {
+	for (i = 0; i < r->nsystem; i++)
+		marked |= r->system[i].cache_control;
+	if (c->system_prompt_mode == SYSPROMPT_APPEND && r->nsystem > 0 &&
+	    marked) {
+		/* keep the client's blocks (and their cache marks) */
 		n = r->nsystem + 1;
 		parts = arena_alloc(a, n * sizeof(*parts));
 		if (parts == NULL)
 			return -1;
 		memcpy(parts, r->system, r->nsystem * sizeof(*parts));
+		parts[n - 1].type = C_TEXT;
+		parts[n - 1].text = c->system_prompt_content;
+		parts[n - 1].text_len = c->system_prompt_len;
+	} else if (c->system_prompt_mode == SYSPROMPT_APPEND &&
+	    r->nsystem > 0) {
+		/* server.md 9.2: existing + "\n" + file, one text */
+		len = c->system_prompt_len + 1;
+		for (i = 0; i < r->nsystem; i++)
+			len += r->system[i].text_len + 1;
+		t = arena_alloc(a, len + 1);
+		parts = arena_alloc(a, sizeof(*parts));
+		if (t == NULL || parts == NULL)
+			return -1;
+		len = 0;
+		for (i = 0; i < r->nsystem; i++) {
+			if (r->system[i].text == NULL)
+				continue;
+			memcpy(t + len, r->system[i].text,
+			    r->system[i].text_len);
+			len += r->system[i].text_len;
+			t[len++] = '\n';
+		}
+		memcpy(t + len, c->system_prompt_content,
+		    c->system_prompt_len);
+		len += c->system_prompt_len;
+		t[len] = '\0';
+		n = 1;
+		parts[0].type = C_TEXT;
+		parts[0].text = t;
+		parts[0].text_len = len;
 	} else {
 		n = 1;
 		parts = arena_alloc(a, sizeof(*parts));
 		if (parts == NULL)
 			return -1;
+		parts[0].type = C_TEXT;
+		parts[0].text = c->system_prompt_content;
+		parts[0].text_len = c->system_prompt_len;
 	}
-	parts[n - 1].type = C_TEXT;
-	parts[n - 1].text = c->system_prompt_content;
-	parts[n - 1].text_len = c->system_prompt_len;
 	r->system = parts;
 	r->nsystem = n;
 	return 0;
@@ -62,49 +101,142 @@ system_text(const struct c_request *r, struct buf *b)
 	}
 }
 
+/* May this process write STATE_DIR?  Asked once per worker. */
+static int
+state_writable(const struct conf *c)
+{
+	static int w = -1;
+
+	if (w == -1)
+		w = c->state_dir != NULL && access(c->state_dir, W_OK) == 0;
+	return w;
+}
+
+/* Replace the file by rename when this process may write STATE_DIR. */
+static int
+fetch_rename(const struct conf *c, const char *data, size_t len)
+{
+	char path[4096], err[256];
+
+	if (!state_writable(c))
+		return -1;
+	snprintf(path, sizeof(path), "%s/fetch_system_prompt.txt",
+	    c->state_dir);
+	return file_write_atomic(path, data ? data : "", len, 0600, 0, err,
+	    sizeof(err));
+}
+
+/* fcntl record locks belong to the process, unlike flock(2) locks,
+ * which every worker would share through the inherited descriptor. */
+static int
+lock_fd(int fd, int type)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = (short)type;
+	fl.l_whence = SEEK_SET;
+	return fcntl(fd, F_SETLKW, &fl);
+}
+
+/* What this worker last saw: the text and the file's identity. */
+static struct {
+	char		*text;
+	size_t		 len;
+	struct stat	 st;
+	int		 valid;
+} seen;
+
+static int
+fetch_stat(const struct conf *c, int fd, struct stat *st)
+{
+	char path[4096];
+
+	if (state_writable(c)) {
+		snprintf(path, sizeof(path), "%s/fetch_system_prompt.txt",
+		    c->state_dir);
+		if (stat(path, st) == 0)
+			return 1;	/* by path: renames are seen */
+	}
+	return fstat(fd, st) == 0 ? 0 : -1;
+}
+
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/*
+ * Keep STATE_DIR/fetch_system_prompt.txt equal to the effective system
+ * text of the latest request, whichever worker served it.  The common
+ * case costs one stat(2): the file is as this worker last saw it and
+ * the text has not changed.  Otherwise, under a lock, the file is read,
+ * compared and written: replaced atomically when this process may write
+ * STATE_DIR, else (workers that dropped privileges) rewritten in place
+ * through the descriptor the master opened.
+ */
 void
 sysprompt_fetch(const struct c_request *r, const struct conf *c)
 {
-	static char *last;	/* what this worker last saw in the file */
-	static size_t lastlen;
 	struct buf cur, file;
-	char tmp[8192];
+	struct stat st;
+	char tmp[8192], path[4096], *data;
 	ssize_t n;
 	off_t off = 0;
+	size_t len;
+	int fd = c->fetch_prompt_fd, bypath;
 
-	if (c->fetch_prompt_fd == -1)
+	if (fd == -1)
 		return;
 	buf_init(&cur, FETCH_MAX);
 	system_text(r, &cur);
-	if (last != NULL && lastlen == cur.len &&
-	    memcmp(last, cur.data ? cur.data : "", cur.len) == 0) {
+	bypath = fetch_stat(c, fd, &st);
+	if (bypath != -1 && seen.valid && same_file(&st, &seen.st) &&
+	    seen.len == cur.len && (cur.len == 0 ||
+	    memcmp(seen.text, cur.data, cur.len) == 0)) {
 		buf_free(&cur);
 		return;
 	}
-	/* compare with the file under a lock: other workers write it too */
-	if (flock(c->fetch_prompt_fd, LOCK_EX) == -1) {
+	if (lock_fd(fd, F_WRLCK) == -1) {
 		buf_free(&cur);
 		return;
 	}
 	buf_init(&file, FETCH_MAX + 1);
-	while ((n = pread(c->fetch_prompt_fd, tmp, sizeof(tmp), off)) > 0) {
-		if (buf_add(&file, tmp, (size_t)n) == -1)
-			break;
-		off += n;
+	if (bypath == 1) {
+		snprintf(path, sizeof(path), "%s/fetch_system_prompt.txt",
+		    c->state_dir);
+		data = file_read_all(path, FETCH_MAX, &len);
+		if (data != NULL) {
+			buf_add(&file, data, len);
+			free(data);
+		}
+	} else {
+		while ((n = pread(fd, tmp, sizeof(tmp), off)) > 0) {
+			if (buf_add(&file, tmp, (size_t)n) == -1)
+				break;
+			off += n;
+		}
 	}
 	if (file.len != cur.len || (cur.len > 0 &&
 	    memcmp(file.data, cur.data, cur.len) != 0)) {
-		if (ftruncate(c->fetch_prompt_fd, 0) == -1 ||
-		    (cur.len > 0 && pwrite(c->fetch_prompt_fd, cur.data, cur.len,
-		    0) != (ssize_t)cur.len))
+		if (fetch_rename(c, cur.data, cur.len) == -1 &&
+		    (ftruncate(fd, 0) == -1 || (cur.len > 0 &&
+		    pwrite(fd, cur.data, cur.len, 0) != (ssize_t)cur.len)))
 			log_warn("fetch_system_prompt.txt");
 	}
-	flock(c->fetch_prompt_fd, LOCK_UN);
-	free(last);
-	last = malloc(cur.len + 1);
-	if (last != NULL) {
-		memcpy(last, cur.data ? cur.data : "", cur.len);
-		lastlen = cur.len;
+	seen.valid = fetch_stat(c, fd, &seen.st) != -1;
+	lock_fd(fd, F_UNLCK);
+	free(seen.text);
+	seen.text = malloc(cur.len + 1);
+	if (seen.text == NULL)
+		seen.valid = 0;
+	else {
+		memcpy(seen.text, cur.data ? cur.data : "", cur.len);
+		seen.len = cur.len;
 	}
 	buf_free(&file);
 	buf_free(&cur);
