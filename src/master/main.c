@@ -224,7 +224,7 @@ int
 main(int argc, char *argv[])
 {
 	static struct master m;
-	struct option *lopts;
+	static struct option *lopts;	/* static: still reachable if usage() exits */
 	struct conf_diags d;
 	const char *conf_path = DEFAULT_CONFIG;
 	char err[1024], *abs;
@@ -264,6 +264,8 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			printf("aiclientd %s\n", VERSION);
+			free(lopts);
+			free(M->ov);
 			return 0;
 		case 'h':
 			usage(0);
@@ -303,9 +305,12 @@ main(int argc, char *argv[])
 		for (i = 0; i < d.n; i++)
 			fprintf(stderr, "aiclientd: %s: %s\n",
 			    d.v[i].error ? "error" : "warning", d.v[i].text);
+		conf_diags_free(&d);
 		if (M->conf == NULL) {
 			fprintf(stderr, "aiclientd: configuration file %s test "
 			    "failed\n", M->conf_path);
+			free(abs);
+			free(M->ov);
 			return 1;
 		}
 		if (test > 1) {
@@ -318,11 +323,17 @@ main(int argc, char *argv[])
 		}
 		fprintf(stderr, "aiclientd: configuration file %s test is "
 		    "successful\n", M->conf_path);
+		conf_free(M->conf);
+		free(abs);
+		free(M->ov);
 		return 0;
 	}
 	conf_diags_log(&d);
 	if (M->conf == NULL) {
 		log_errorx("cannot start: the configuration has errors");
+		conf_diags_free(&d);
+		free(abs);
+		free(M->ov);
 		return 1;
 	}
 	conf_diags_free(&d);

@@ -96,9 +96,16 @@ def test_head_health(t):
              repr(r1))
         c.closed_by_peer(5)
         rest = c.buf
-        t.ok(rest.startswith(b"HTTP/1.1 200"),
-             "HEAD /health sends no body: the next bytes are the next "
-             "response", rest[:300])
+        if r1 is not None and \
+                r1.headers.get("connection", "").lower() == "close":
+            # the fairness rule closed the connection (a busy machine):
+            # then nothing at all may follow the head
+            t.ok(rest == b"", "HEAD /health sends no body (connection "
+                 "closed after the head)", rest[:300])
+        else:
+            t.ok(rest.startswith(b"HTTP/1.1 200"),
+                 "HEAD /health sends no body: the next bytes are the next "
+                 "response", rest[:300])
 
 
 def test_auth_ways(t):
