@@ -161,16 +161,17 @@ hash_id(const void *s, size_t len, char out[13])
 }
 
 /*
- * Random bytes from a CSPRNG.  glibc's arc4random_buf (2.36+) draws from
- * a per-thread ChaCha20 state reseeded from getrandom and after fork, so
- * ids on the request path cost no system call.
+ * Random bytes from the kernel's CSPRNG, drawn 4 KiB at a time so that
+ * the ids made on the request path cost no system call.  A process
+ * started by fork must call random_fork() first: the buffer it inherits
+ * is the parent's.
  */
-void
-random_bytes(void *p, size_t n)
+static unsigned char	rnd_pool[4096];
+static size_t		rnd_left;
+
+static void
+rnd_fill(void *p, size_t n)
 {
-#ifdef HAVE_ARC4RANDOM_BUF
-	arc4random_buf(p, n);
-#else
 	unsigned char *c = p;
 	ssize_t r;
 
@@ -182,9 +183,40 @@ random_bytes(void *p, size_t n)
 			abort();
 		}
 		c += r;
-		n -= r;
+		n -= (size_t)r;
 	}
-#endif
+}
+
+void
+random_fork(void)
+{
+	explicit_bzero(rnd_pool, sizeof(rnd_pool));
+	rnd_left = 0;
+}
+
+void
+random_bytes(void *p, size_t n)
+{
+	unsigned char *c = p;
+	size_t k;
+
+	if (n > sizeof(rnd_pool) / 2) {
+		rnd_fill(p, n);
+		return;
+	}
+	while (n > 0) {
+		if (rnd_left == 0) {
+			rnd_fill(rnd_pool, sizeof(rnd_pool));
+			rnd_left = sizeof(rnd_pool);
+		}
+		k = n < rnd_left ? n : rnd_left;
+		memcpy(c, rnd_pool + sizeof(rnd_pool) - rnd_left, k);
+		/* used bytes are not kept around */
+		explicit_bzero(rnd_pool + sizeof(rnd_pool) - rnd_left, k);
+		rnd_left -= k;
+		c += k;
+		n -= k;
+	}
 }
 
 uint32_t

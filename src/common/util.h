@@ -34,6 +34,8 @@ void	 hash_id(const void *s, size_t len, char out[13]);
 void	 sha256_hex(const void *s, size_t len, char out[65]);
 
 void	 random_bytes(void *, size_t);
+/* In a new process after fork: forget the parent's random buffer. */
+void	 random_fork(void);
 uint32_t random_u32(void);
 /* Lower-case RFC 4122 version-4 UUID, out >= 37 bytes. */
 void	 uuid_v4(char *out);

@@ -381,6 +381,7 @@ main(int argc, char *argv[])
 		if (M->conf->log_file == NULL)
 			log_init(LOG_DEST_SYSLOG, NULL, lv);
 		daemonize();
+		random_fork();
 		log_procinit("master");	/* a new pid */
 	}
 	if (M->pid_path != NULL && pidfile_write(M->pid_path) == -1)

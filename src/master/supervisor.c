@@ -119,6 +119,7 @@ sup_spawn(uint32_t gen)
 		return -1;
 	}
 	if (pid == 0) {
+		random_fork();
 		close(sv[0]);
 		/* listeners the new configuration dropped are not ours */
 		for (j = 0; j < (int)prev_nl; j++)

@@ -1,7 +1,7 @@
 /*
  * upstream.c: libcurl easy calls for providers (see upstream.h).  One
- * easy handle per worker process, reset between calls, keeps the
- * connection cache.  Timeouts: connect, and an idle limit (less than
+ * easy handle per worker process keeps the connection cache; the
+ * options every call shares are set once, the rest per call.  Timeouts: connect, and an idle limit (less than
  * one byte per second for idle_timeout seconds aborts); a stream has no
  * total limit.  Proxies come from the environment as libcurl reads it.
  */
@@ -131,8 +131,17 @@ upstream_perform(struct upstream_call *u)
 			snprintf(u->error, sizeof(u->error), "out of memory");
 			return -1;
 		}
-	} else
-		curl_easy_reset(easy);
+		/* options every call shares, set once: no reset per call */
+		curl_easy_setopt(easy, CURLOPT_POST, 1L);
+		curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
+		curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+		curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	}
 	for (i = 0; u->headers != NULL && u->headers[i] != NULL; i++)
 		h = curl_slist_append(h, u->headers[i]);
 	/* no 100-continue round trip, no compression (kiro.md §4.1) */
@@ -140,26 +149,20 @@ upstream_perform(struct upstream_call *u)
 	errbuf[0] = '\0';
 	curl_easy_setopt(easy, CURLOPT_URL, u->url);
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(easy, CURLOPT_POST, 1L);
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, u->body);
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)u->body_len);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, u->connect_timeout_s);
-	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, u->idle_timeout_s);
-	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, u);
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, u);
-	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, u);
-	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 65536L);
 	cc = curl_easy_perform(easy);
+	/* nothing of this call may outlive it in the handle */
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, NULL);
 	curl_slist_free_all(h);
 	if (u->status == 0)
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &u->status);

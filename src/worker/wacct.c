@@ -144,7 +144,8 @@ wacct_pick(const char *provider, struct wacct_tried *t, char *why,
 	uint64_t gen;
 
 	for (round = 0; round < 2; round++) {
-		worker_poll_channel();
+		/* the channel was drained before this request was read
+		 * (and during the wait of round 0) */
 		now = wall_ms();
 		best = -1;
 		waiting = -1;

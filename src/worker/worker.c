@@ -6,11 +6,12 @@
  * connection.
  *
  * Keep-alive never starves new clients: before each response the worker
- * checks whether connections wait in the accept queue (TCP_INFO on the
- * listener) or no worker is idle, and if so answers with
- * "Connection: close"; while it waits on an idle keep-alive connection
- * it also watches the listeners and gives the connection up when a new
- * client arrives and nobody else is free to take it.
+ * checks whether no worker is idle, or more connections wait in the
+ * accept queue (TCP_INFO on the listener) than idle workers can take,
+ * and if so answers with "Connection: close"; while it waits on an idle
+ * keep-alive connection it also watches the listeners and gives the
+ * connection up when a new client arrives and nobody else is free to
+ * take it.
  */
 #include "config.h"
 
@@ -113,27 +114,31 @@ worker_poll_channel(void)
 	}
 }
 
-/* Connections waiting in the accept queue of any listener (Linux). */
+/* Connections waiting in the accept queues of the listeners (Linux:
+ * TCP_INFO on a listening socket reports the queue in tcpi_unacked). */
 static int
-accept_queue_busy(void)
+accept_queue_len(void)
 {
 	struct tcp_info ti;
 	socklen_t len;
 	size_t i;
+	int n = 0;
 
 	for (i = 0; i < W.nl; i++) {
 		len = sizeof(ti);
 		memset(&ti, 0, sizeof(ti));
 		if (getsockopt(W.l[i].fd, IPPROTO_TCP, TCP_INFO, &ti,
-		    &len) == 0 && ti.tcpi_unacked > 0)
-			return 1;
+		    &len) == 0)
+			n += (int)ti.tcpi_unacked;
 	}
-	return 0;
+	return n;
 }
 
 static int
 keep_alive_allowed(struct conn *c)
 {
+	int idle;
+
 	worker_poll_channel();	/* a SHUTDOWN may be waiting */
 	if (!c->req.keep_alive || W.shutdown || c->nreq >= KA_MAX_REQUESTS)
 		return 0;
@@ -142,7 +147,10 @@ keep_alive_allowed(struct conn *c)
 	if (W.conf->max_requests_per_worker > 0 &&
 	    W.requests + 1 >= (uint64_t)W.conf->max_requests_per_worker)
 		return 0;
-	if (atomic_load(&sb->idle) <= 0 || accept_queue_busy())
+	/* every worker busy, or more clients waiting than idle workers
+	 * to take them: this connection makes room */
+	idle = atomic_load(&sb->idle);
+	if (idle <= 0 || accept_queue_len() > idle)
 		return 0;
 	return 1;
 }
