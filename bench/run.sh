@@ -93,30 +93,35 @@ nworkers() {
 
 load() {	# name url conns [env...]
 	name=$1; url=$2; conns=$3; shift 3
+	# warm up at this concurrency: the pool grows to the connection
+	# count (its growth step doubles every second while none is idle)
+	env "$@" BENCH_KEY=$key wrk -t2 -c"$conns" -d"${warm}s" -s "$script" \
+	    "$url" >/dev/null 2>&1
 	env "$@" BENCH_KEY=$key wrk -t2 -c"$conns" -d"${dur}s" --latency \
 	    -s "$script" "$url" >"$tmp/wrk.out" 2>&1 &
 	wpid=$!
 	sleep $((dur / 2))
 	peak=$(pss)
+	nw=$(nworkers)
 	wait $wpid
-	awk -v name="$name" -v conns="$conns" -v pss="$peak" '
+	awk -v name="$name" -v conns="$conns" -v pss="$peak" -v nw="$nw" '
 	/Requests\/sec/ { rps = $2 }
 	/^ +50%/ { p50 = $2 }
 	/^ +99%/ { p99 = $2 }
 	/Non-2xx/ { non2xx = $NF }
 	/Socket errors/ { gsub(",", ""); sock = $4 + $6 + $8 + $10 }
-	END { printf "%-34s %4d %10s %9s %9s %7d %9s\n", name, conns, rps, p50, p99,
-	    non2xx + sock, pss ? pss " kB" : "-" }' "$tmp/wrk.out"
+	END { printf "%-34s %4d %10s %9s %9s %7d %9s %4d\n", name, conns, rps, p50, p99,
+	    non2xx + sock, pss ? pss " kB" : "-", nw }' "$tmp/wrk.out"
 }
 
 echo "aiclientd bench: $(nproc) CPUs, wrk -t2 -d${dur}s; mock on port $mport (2 processes)"
 echo "idle PSS (master + $(nworkers) workers): $(pss) kB"
-printf "%-34s %4s %10s %9s %9s %7s %9s\n" "load" "conn" "req/s" "p50" "p99" "errors" "PSS"
+printf "%-34s %4s %10s %9s %9s %7s %9s %4s\n" "load" "conn" "req/s" "p50" "p99" \
+    "errors" "PSS" "wkrs"
+echo "(PSS: the daemon's, master and workers summed, sampled mid-run; wkrs: its worker processes)"
 
 script=$here/messages.lua
-# warm up: let the pool grow to the connection count (it doubles its
-# growth step every second while no worker is idle)
-BENCH_KEY=$key wrk -t2 -c64 -d8s -s "$script" "http://127.0.0.1:$port/v1/messages" >/dev/null 2>&1
+warm=8
 for c in 16 64; do
 	load "aiclientd non-stream" "http://127.0.0.1:$port/v1/messages" $c
 done
@@ -126,6 +131,7 @@ for c in 16 64; do
 done
 script=$build/../tests/mock/mock-chat.lua
 [ -f "$script" ] || script=$here/../tests/mock/mock-chat.lua
+warm=2
 for c in 16 64; do
 	load "mock alone, short answer" "http://127.0.0.1:$mport/generateAssistantResponse" $c \
 	    MOCK_TOKEN=x
