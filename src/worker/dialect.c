@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "dialect.h"
@@ -207,4 +208,24 @@ c_parse_data_url(struct arena *a, const char *url, const char **media_type,
 		return -1;
 	*data = c_b64_clean(a, comma + 1, strlen(comma + 1), len);
 	return *data == NULL ? -1 : 0;
+}
+
+json_object *
+c_parse_json(const char *s, size_t len)
+{
+	struct json_tokener *tok;
+	json_object *o;
+
+	if (s == NULL || len > INT32_MAX)
+		return NULL;
+	tok = json_tokener_new_ex(C_JSON_DEPTH);
+	if (tok == NULL)
+		return NULL;
+	o = json_tokener_parse_ex(tok, s, (int)len);
+	if (o != NULL && json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
 }

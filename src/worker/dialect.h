@@ -144,6 +144,14 @@ void	 dialect_error_names(int status, const char **openai_type,
  * arena copy only when there was white space. */
 const char	*c_b64_clean(struct arena *, const char *, size_t len,
 		    size_t *outlen);
+/*
+ * JSON text (a tool input, an argument string) into a new json-c value
+ * (caller puts), or NULL when it is not one whole JSON value.  Nests up
+ * to C_JSON_DEPTH levels: deeper than json_tokener_parse()'s 32, since
+ * the request body the text came from may have allowed it.
+ */
+#define C_JSON_DEPTH	256
+json_object	*c_parse_json(const char *, size_t len);
 /* "data:<mime>;base64,<b64>" → media type and payload; -1 if not a data URL. */
 int		 c_parse_data_url(struct arena *, const char *url,
 		    const char **media_type, const char **data, size_t *len);

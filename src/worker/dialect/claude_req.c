@@ -26,7 +26,6 @@
 #define PATH_MAX_LEN	128
 #define SCHEMA_DEPTH	32
 #define DEFAULT_MAX_TOKENS	8192
-#define JSON_INPUT_DEPTH	256
 
 /* ==== client side: decoding ============================================== */
 
@@ -273,31 +272,6 @@ decode_source(struct dctx *d, json_object *blk, const char *path,
 }
 
 /*
- * JSON text of a tool input into a new json-c value (caller puts), or
- * NULL.  Deeper than json_tokener_parse()'s 32 levels: the body the
- * text came from may have allowed it.
- */
-static json_object *
-parse_input(const char *s, size_t len)
-{
-	struct json_tokener *tok;
-	json_object *o;
-
-	if (s == NULL || len > INT32_MAX)
-		return NULL;
-	tok = json_tokener_new_ex(JSON_INPUT_DEPTH);
-	if (tok == NULL)
-		return NULL;
-	o = json_tokener_parse_ex(tok, s, (int)len);
-	if (o != NULL && json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
-/*
  * tool_use "input": an object, serialised compactly into the arena
  * (json-c's own serialisation buffer would be overwritten by a later
  * call on the same object).  A string holding a JSON object (a client
@@ -319,7 +293,7 @@ decode_input(struct dctx *d, json_object *blk, const char *path,
 	}
 	parsed = NULL;
 	if (json_object_is_type(in, json_type_string)) {
-		parsed = parse_input(json_object_get_string(in),
+		parsed = c_parse_json(json_object_get_string(in),
 		    (size_t)json_object_get_string_len(in));
 		in = parsed;
 	}
@@ -1389,9 +1363,9 @@ put_input(struct buf *b, const struct c_part *p)
 	int rc;
 
 	if (p->input != NULL)
-		o = parse_input(p->input, p->input_len);
+		o = c_parse_json(p->input, p->input_len);
 	if (o != NULL && json_object_is_type(o, json_type_string)) {
-		inner = parse_input(json_object_get_string(o),
+		inner = c_parse_json(json_object_get_string(o),
 		    (size_t)json_object_get_string_len(o));
 		json_object_put(o);
 		o = inner;

@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "jsonw.h"
+#include "dialect.h"
 #include "kiro.h"
 #include "log.h"
 #include "util.h"
@@ -31,7 +32,7 @@
 #define DESC_MAX_CP	9216
 #define KEEP_IMAGES	5	/* history images: last 5 messages only */
 #define IMAGE_TOKENS	1600
-#define JSON_INPUT_DEPTH	256
+#define JSON_INPUT_DEPTH	C_JSON_DEPTH
 
 #define PLACEHOLDER_NAME	"no_tool_available"
 #define PLACEHOLDER_DESC	"Placeholder: no tools are available in " \
@@ -919,31 +920,6 @@ put_user(struct kctx *c, struct buf *b, const char *content, size_t len,
 }
 
 /*
- * JSON text of a tool input into a new json-c value (caller puts), or
- * NULL.  Deeper than json_tokener_parse()'s 32 levels: the body the
- * text came from may have allowed it.
- */
-static json_object *
-parse_input(const char *s, size_t len)
-{
-	struct json_tokener *tok;
-	json_object *o;
-
-	if (s == NULL || len > INT32_MAX)
-		return NULL;
-	tok = json_tokener_new_ex(JSON_INPUT_DEPTH);
-	if (tok == NULL)
-		return NULL;
-	o = json_tokener_parse_ex(tok, s, (int)len);
-	if (o != NULL && json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
-/*
  * tool_use input as sent: a JSON object without an "" member (§4.4
  * sanitize); a string holding an object is unwrapped, anything else
  * is {} (§4.6 [REC]).
@@ -956,9 +932,9 @@ put_input(struct kctx *c, struct buf *b, const struct c_part *p)
 	int rc;
 
 	if (p->input != NULL)
-		o = parse_input(p->input, p->input_len);
+		o = c_parse_json(p->input, p->input_len);
 	if (o != NULL && json_object_is_type(o, json_type_string)) {
-		inner = parse_input(json_object_get_string(o),
+		inner = c_parse_json(json_object_get_string(o),
 		    (size_t)json_object_get_string_len(o));
 		json_object_put(o);
 		o = inner;
