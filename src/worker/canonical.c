@@ -260,17 +260,16 @@ c_stop_str(enum c_stop s)
 
 /* ---- token estimate ---------------------------------------------------------- */
 
-int64_t
-c_est_tokens(const char *s, size_t len)
+void
+c_est_add(struct c_est *e, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	int64_t ascii = 0, cjk = 0, other = 0;
 	uint32_t cp;
-	size_t i = 0, n;
+	size_t i = 0, n, k;
 
 	while (i < len) {
 		if (p[i] < 0x80) {
-			ascii++;
+			e->ascii++;
 			i++;
 			continue;
 		}
@@ -281,26 +280,40 @@ c_est_tokens(const char *s, size_t len)
 		else if ((p[i] & 0xf8) == 0xf0)
 			n = 4, cp = p[i] & 0x07;
 		else {
-			other++;	/* stray byte */
+			e->other++;	/* stray byte */
 			i++;
 			continue;
 		}
 		if (i + n > len) {
-			other++;
+			e->other++;
 			break;
 		}
-		for (size_t k = 1; k < n; k++)
+		for (k = 1; k < n; k++)
 			cp = cp << 6 | (p[i + k] & 0x3f);
 		i += n;
 		if ((cp >= 0x2e80 && cp <= 0x9fff) ||
 		    (cp >= 0xac00 && cp <= 0xd7af) ||
 		    (cp >= 0xf900 && cp <= 0xfaff) ||
 		    (cp >= 0xff00 && cp <= 0xffef))
-			cjk++;
+			e->cjk++;
 		else
-			other++;
+			e->other++;
 	}
-	return (ascii + 3) / 4 + cjk + (other + 1) / 2;
+}
+
+int64_t
+c_est_value(const struct c_est *e)
+{
+	return (e->ascii + 3) / 4 + e->cjk + (e->other + 1) / 2;
+}
+
+int64_t
+c_est_tokens(const char *s, size_t len)
+{
+	struct c_est e = { 0, 0, 0 };
+
+	c_est_add(&e, s, len);
+	return c_est_value(&e);
 }
 
 static int64_t

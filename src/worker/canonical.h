@@ -300,7 +300,13 @@ const char *c_stop_str(enum c_stop);	/* Claude names: "end_turn", ... */
 /*
  * kiro.md §7.4 est(): ceil(ASCII/4) + CJK code points + ceil(other/2).
  * Used wherever the daemon must estimate tokens (DESIGN decision 21).
+ * A c_est adds up text that arrives in pieces (rounding once at the end).
  */
+struct c_est {
+	int64_t		 ascii, cjk, other;
+};
+void	 c_est_add(struct c_est *, const char *s, size_t len);
+int64_t	 c_est_value(const struct c_est *);
 int64_t	 c_est_tokens(const char *s, size_t len);
 /* Estimate for a whole request: system, messages, tools, 1600/image. */
 int64_t	 c_est_request(const struct c_request *);

@@ -51,13 +51,6 @@ struct abuf {
 	size_t		 cap;
 };
 
-/* Character classes for the est() token estimate (kiro.md 7.4). */
-struct est {
-	int64_t		 ascii;
-	int64_t		 cjk;
-	int64_t		 other;
-};
-
 struct ks_tool {
 	const char	*id;		/* arena copy of the toolUseId */
 	int		 closed;
@@ -104,13 +97,13 @@ struct kiro_stream {
 	struct ks_tool		*tools;
 	size_t			 ntools;
 	size_t			 tools_cap;
-	struct est		 tool_est;	/* the open call's input */
+	struct c_est		 tool_est;	/* the open call's input */
 	int			 tool_had_input;
 	int64_t			 tool_tokens;	/* closed calls */
 	int			 tool_seen;
 
 	/* text and thinking output, for the stop reason and usage */
-	struct est		 out_est;
+	struct c_est		 out_est;
 	int			 visible;	/* non-blank text emitted */
 	int			 thought;	/* thinking text emitted */
 
@@ -176,52 +169,6 @@ abuf_consume(struct abuf *b, size_t n)
 	b->len -= n;
 }
 
-static void
-est_add(struct est *e, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, n, k;
-	uint32_t cp;
-
-	while (i < len) {
-		if (p[i] < 0x80) {
-			e->ascii++;
-			i++;
-			continue;
-		}
-		if ((p[i] & 0xe0) == 0xc0)
-			n = 2, cp = p[i] & 0x1f;
-		else if ((p[i] & 0xf0) == 0xe0)
-			n = 3, cp = p[i] & 0x0f;
-		else if ((p[i] & 0xf8) == 0xf0)
-			n = 4, cp = p[i] & 0x07;
-		else {
-			e->other++;
-			i++;
-			continue;
-		}
-		if (i + n > len) {
-			e->other++;
-			break;
-		}
-		for (k = 1; k < n; k++)
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		i += n;
-		if ((cp >= 0x2e80 && cp <= 0x9fff) ||
-		    (cp >= 0xac00 && cp <= 0xd7af) ||
-		    (cp >= 0xf900 && cp <= 0xfaff) ||
-		    (cp >= 0xff00 && cp <= 0xffef))
-			e->cjk++;
-		else
-			e->other++;
-	}
-}
-
-static int64_t
-est_val(const struct est *e)
-{
-	return (e->ascii + 3) / 4 + e->cjk + (e->other + 1) / 2;
-}
 
 static int
 is_ws(unsigned char c)
@@ -353,7 +300,7 @@ ks_close(struct kiro_stream *ks)
 		if (ks->open_tool >= 0)
 			ks->tools[ks->open_tool].closed = 1;
 		ks->tool_tokens += ks->tool_had_input ?
-		    est_val(&ks->tool_est) : 1;	/* est("{}") */
+		    c_est_value(&ks->tool_est) : 1;	/* est("{}") */
 		ks->open_tool = -1;
 	}
 	ks->open = KS_NONE;
@@ -393,7 +340,7 @@ ks_emit_text(struct kiro_stream *ks, const char *s, size_t n)
 		return 0;
 	if (ks_open(ks, KS_TEXT, NULL, NULL) == -1)
 		return -1;
-	est_add(&ks->out_est, s, n);
+	c_est_add(&ks->out_est, s, n);
 	if (!all_ws(s, n))
 		ks->visible = 1;
 	if (c_emit_delta(ks->sink, ks->next_index - 1, C_DELTA_TEXT, s,
@@ -409,7 +356,7 @@ ks_emit_thinking(struct kiro_stream *ks, const char *s, size_t n)
 		return 0;
 	if (ks_open(ks, KS_THINK, NULL, NULL) == -1)
 		return -1;
-	est_add(&ks->out_est, s, n);
+	c_est_add(&ks->out_est, s, n);
 	ks->thought = 1;
 	if (c_emit_delta(ks->sink, ks->next_index - 1, C_DELTA_THINKING, s,
 	    n) == -1)
@@ -423,7 +370,7 @@ ks_emit_input(struct kiro_stream *ks, const char *s, size_t n)
 {
 	if (n == 0)
 		return 0;
-	est_add(&ks->tool_est, s, n);
+	c_est_add(&ks->tool_est, s, n);
 	ks->tool_had_input = 1;
 	if (c_emit_delta(ks->sink, ks->next_index - 1, C_DELTA_JSON, s,
 	    n) == -1)
@@ -1575,7 +1522,7 @@ kiro_stream_finish(struct kiro_stream *ks)
 
 	/* kiro.md 7.4 [REC] */
 	c_usage_init(&u);
-	out = est_val(&ks->out_est) + ks->tool_tokens;
+	out = c_est_value(&ks->out_est) + ks->tool_tokens;
 	u.output = out;
 	u.input = ks->o.input_estimate > 0 ? ks->o.input_estimate : 0;
 	if (ks->ctx_pct > 0) {
