@@ -143,9 +143,27 @@ done
 sleep 12	# the pool shrinks back after idle time
 echo "PSS after the runs (master + $(nworkers) workers): $(pss) kB"
 
+# Private (unshared, dirty) memory of the master and of the workers that
+# existed before, in kB: what a leak would grow.
+private() {	# pids
+	total=0
+	for p in "$@"; do
+		v=$(awk '/^Private_Dirty:/ {print $2}' /proc/$p/smaps_rollup 2>/dev/null)
+		total=$((total + ${v:-0}))
+	done
+	echo "$total"
+}
+
 if [ "$long" -gt 0 ]; then
 	script=$here/messages.lua
-	before=$(pss)
+	# back to WORKERS first, so that the same processes are compared
+	for i in $(seq 1 120); do
+		[ "$(nworkers)" -le 4 ] && break
+		sleep 1
+	done
+	master=$(cat "$tmp/aiclientd.pid")
+	before_pids="$master $(pgrep -P "$master" | tr '\n' ' ')"
+	before=$(private $before_pids)
 	n0=$("$build/aiclientctl" -s "$tmp/control.sock" --json status |
 	    python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
 	target=$((n0 + long))
@@ -156,6 +174,16 @@ if [ "$long" -gt 0 ]; then
 		    python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
 		[ "$n" -ge "$target" ] && break
 	done
-	sleep 12
-	echo "leak check: $((n - n0)) requests; PSS before $before kB, after $(pss) kB (master + $(nworkers) workers)"
+	for i in $(seq 1 120); do
+		[ "$(nworkers)" -le 4 ] && break
+		sleep 1
+	done
+	alive=""
+	for p in $before_pids; do
+		[ -d /proc/$p ] && alive="$alive $p"
+	done
+	after=$(private $alive)
+	echo "leak check: $((n - n0)) requests; private dirty memory of the" \
+	    "master and the $(($(echo $alive | wc -w) - 1)) workers that lived" \
+	    "through it: before $before kB, after $after kB"
 fi
