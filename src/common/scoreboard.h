@@ -34,6 +34,8 @@ struct sb_worker {
 	_Atomic uint64_t	 connections;
 	_Atomic int64_t		 started_ms;	/* wall clock */
 	_Atomic int64_t		 since_ms;	/* wall clock of the last state change */
+	_Atomic uint32_t	 stop;		/* master: finish and exit (also sent as
+						 * MSG_SHUTDOWN; this one costs no read) */
 	char			 route[SB_ROUTE_LEN]; /* "POST /v1/messages", informational */
 };
 
@@ -57,6 +59,7 @@ struct scoreboard {
 	_Atomic uint64_t	 total_requests;
 	_Atomic int32_t		 idle;		/* workers in SB_IDLE */
 	_Atomic uint32_t	 generation;	/* current generation */
+	_Atomic uint64_t	 fetch_gen;	/* fetch_system_prompt.txt writes */
 	struct sb_worker	 w[SB_SLOTS];
 	struct sb_account	 acct[SB_ACCOUNTS];
 };

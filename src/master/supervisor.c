@@ -106,6 +106,7 @@ sup_spawn(uint32_t gen)
 	atomic_store(&sw->generation, gen);
 	atomic_store(&sw->requests, 0);
 	atomic_store(&sw->connections, 0);
+	atomic_store(&sw->stop, 0);
 	atomic_store(&sw->started_ms, wall_ms());
 	atomic_store(&sw->since_ms, wall_ms());
 	sw->route[0] = '\0';
@@ -206,6 +207,7 @@ send_shutdown(int i)
 	if (M->w[i].pid == 0 || M->w[i].exiting)
 		return;
 	M->w[i].exiting = 1;
+	atomic_store(&sb->w[i].stop, 1);
 	if (M->w[i].fd == -1) {
 		kill(M->w[i].pid, SIGTERM);
 		return;

@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
+#include "scoreboard.h"
 #include "sysprompt.h"
 #include "util.h"
 
@@ -139,63 +139,42 @@ lock_fd(int fd, int type)
 	return fcntl(fd, F_SETLKW, &fl);
 }
 
-/* What this worker last saw: the text and the file's identity. */
+/*
+ * What this worker last saw: the text, and the count of writes (by any
+ * worker) at that time, kept in the scoreboard: when neither changed
+ * there is nothing to do, and that costs no system call.
+ */
 static struct {
 	char		*text;
 	size_t		 len;
-	struct stat	 st;
+	uint64_t	 gen;
 	int		 valid;
 } seen;
-
-static int
-fetch_stat(const struct conf *c, int fd, struct stat *st)
-{
-	char path[4096];
-
-	if (state_writable(c)) {
-		snprintf(path, sizeof(path), "%s/fetch_system_prompt.txt",
-		    c->state_dir);
-		if (stat(path, st) == 0)
-			return 1;	/* by path: renames are seen */
-	}
-	return fstat(fd, st) == 0 ? 0 : -1;
-}
-
-static int
-same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	    a->st_size == b->st_size &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
 
 /*
  * Keep STATE_DIR/fetch_system_prompt.txt equal to the effective system
  * text of the latest request, whichever worker served it.  The common
- * case costs one stat(2): the file is as this worker last saw it and
- * the text has not changed.  Otherwise, under a lock, the file is read,
- * compared and written: replaced atomically when this process may write
- * STATE_DIR, else (workers that dropped privileges) rewritten in place
- * through the descriptor the master opened.
+ * case costs nothing: no worker wrote the file since this one last
+ * looked, and the text has not changed.  Otherwise, under a lock, the
+ * file is read, compared and written: replaced atomically when this
+ * process may write STATE_DIR, else (workers that dropped privileges)
+ * rewritten in place through the descriptor the master opened.
  */
 void
 sysprompt_fetch(const struct c_request *r, const struct conf *c)
 {
 	struct buf cur, file;
-	struct stat st;
 	char tmp[8192], path[4096], *data;
 	ssize_t n;
 	off_t off = 0;
 	size_t len;
-	int fd = c->fetch_prompt_fd, bypath;
+	int fd = c->fetch_prompt_fd;
 
 	if (fd == -1)
 		return;
 	buf_init(&cur, FETCH_MAX);
 	system_text(r, &cur);
-	bypath = fetch_stat(c, fd, &st);
-	if (bypath != -1 && seen.valid && same_file(&st, &seen.st) &&
+	if (seen.valid && seen.gen == atomic_load(&sb->fetch_gen) &&
 	    seen.len == cur.len && (cur.len == 0 ||
 	    memcmp(seen.text, cur.data, cur.len) == 0)) {
 		buf_free(&cur);
@@ -206,7 +185,7 @@ sysprompt_fetch(const struct c_request *r, const struct conf *c)
 		return;
 	}
 	buf_init(&file, FETCH_MAX + 1);
-	if (bypath == 1) {
+	if (state_writable(c)) {
 		snprintf(path, sizeof(path), "%s/fetch_system_prompt.txt",
 		    c->state_dir);
 		data = file_read_all(path, FETCH_MAX, &len);
@@ -227,14 +206,14 @@ sysprompt_fetch(const struct c_request *r, const struct conf *c)
 		    (ftruncate(fd, 0) == -1 || (cur.len > 0 &&
 		    pwrite(fd, cur.data, cur.len, 0) != (ssize_t)cur.len)))
 			log_warn("fetch_system_prompt.txt");
+		atomic_fetch_add(&sb->fetch_gen, 1);
 	}
-	seen.valid = fetch_stat(c, fd, &seen.st) != -1;
+	seen.gen = atomic_load(&sb->fetch_gen);
 	lock_fd(fd, F_UNLCK);
 	free(seen.text);
 	seen.text = malloc(cur.len + 1);
-	if (seen.text == NULL)
-		seen.valid = 0;
-	else {
+	seen.valid = seen.text != NULL;
+	if (seen.valid) {
 		memcpy(seen.text, cur.data ? cur.data : "", cur.len);
 		seen.len = cur.len;
 	}

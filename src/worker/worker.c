@@ -137,9 +137,13 @@ accept_queue_len(void)
 static int
 keep_alive_allowed(struct conn *c)
 {
+	static int64_t qcheck;	/* the accept queue, asked at most each 10 ms */
+	static int qlen;
+	int64_t now;
 	int idle;
 
-	worker_poll_channel();	/* a SHUTDOWN may be waiting */
+	if (atomic_load(&sb->w[W.slot].stop))
+		W.shutdown = 1;		/* the SHUTDOWN message is on its way */
 	if (!c->req.keep_alive || W.shutdown || c->nreq >= KA_MAX_REQUESTS)
 		return 0;
 	if (W.conf->keepalive_timeout_seconds == 0)
@@ -150,9 +154,14 @@ keep_alive_allowed(struct conn *c)
 	/* every worker busy, or more clients waiting than idle workers
 	 * to take them: this connection makes room */
 	idle = atomic_load(&sb->idle);
-	if (idle <= 0 || accept_queue_len() > idle)
+	if (idle <= 0)
 		return 0;
-	return 1;
+	now = mono_ms();
+	if (now - qcheck >= 10) {
+		qcheck = now;
+		qlen = accept_queue_len();
+	}
+	return qlen <= idle;
 }
 
 /*
