@@ -235,7 +235,12 @@ kiro_generate(struct gen *g)
 				if (final_status == 0)
 					gen_fail(g, 503, "overloaded_error",
 					    "no usable claude-kiro-oauth "
-					    "account: %s", why);
+					    "account: %s%s", why,
+					    strcmp(why, "no credentials "
+					    "configured") == 0 ? " (log in with "
+					    "the Kiro IDE, or set KIRO_OAUTH_"
+					    "CREDS_FILE_PATH; see aiclient.yaml"
+					    "(5))" : "");
 				break;
 			}
 			refreshed = 0;
