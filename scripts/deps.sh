@@ -14,7 +14,11 @@ done
 pkgs="build-essential autoconf automake pkg-config libcurl4-openssl-dev
 libjson-c-dev libssl-dev libyaml-dev openssl"
 if [ $tests -eq 1 ]; then
-	pkgs="$pkgs check python3 curl nodejs npm mandoc"
+	pkgs="$pkgs check python3 curl mandoc"
+	# Node.js for the SDK tests: Debian's, unless one is installed
+	# already (NodeSource's nodejs ships npm and conflicts with Debian's)
+	command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
+	command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 fi
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
