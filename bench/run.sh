@@ -31,9 +31,13 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1
 tmp=$(mktemp -d /tmp/aiclientd-bench.XXXXXX)
 key=bench-key-0123456789abcdef
 cleanup() {
-	[ -f "$tmp/aiclientd.pid" ] && kill "$(cat "$tmp/aiclientd.pid")" 2>/dev/null
+	[ -n "${dpid:-}" ] && kill "$dpid" 2>/dev/null
 	[ -n "${mockpid:-}" ] && kill "$mockpid" 2>/dev/null
-	sleep 0.5
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		kill -0 "${dpid:-0}" 2>/dev/null || break
+		sleep 0.5
+	done
+	[ -n "${dpid:-}" ] && kill -9 "$dpid" 2>/dev/null
 	[ -n "${BENCH_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -71,6 +75,7 @@ LOG_FILE: $tmp/aiclientd.log
 LOG_LEVEL: info
 EOC
 "$build/aiclientd" -f "$tmp/aiclient.yaml" -d 2>"$tmp/stderr.log" &
+dpid=$!
 for i in $(seq 1 50); do
 	curl -sf "http://127.0.0.1:$port/health" >/dev/null && break
 	sleep 0.1
