@@ -1002,29 +1002,6 @@ apply_text(struct conf *c, const struct ckey *k, const char *text,
 
 /* ---- paths ---------------------------------------------------------- */
 
-static const char *
-home_dir(void)
-{
-	const char *h = getenv("HOME");
-	struct passwd *pw;
-
-	if (h != NULL && *h != '\0')
-		return h;
-	pw = getpwuid(getuid());
-	return pw ? pw->pw_dir : "/";
-}
-
-/* ~ and relative paths; returns a new string. */
-static char *
-resolve_path(const char *p, const char *base)
-{
-	if (p[0] == '~' && (p[1] == '/' || p[1] == '\0'))
-		return xasprintf("%s%s", home_dir(), p + 1);
-	if (p[0] == '/' || base == NULL)
-		return xstrdup(p);
-	return xasprintf("%s/%s", base, p);
-}
-
 /* ---- load ----------------------------------------------------------- */
 
 static char *
@@ -1052,7 +1029,7 @@ validate(struct conf *c, struct conf_diags *d)
 			continue;
 		if (*field_str(c, &keys[i]) == NULL)
 			continue;
-		r = resolve_path(*field_str(c, &keys[i]), c->dir);
+		r = path_resolve(*field_str(c, &keys[i]), c->dir);
 		free(*field_str(c, &keys[i]));
 		*field_str(c, &keys[i]) = r;
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jsonw.h"
+#include "util.h"
 
 /* Length of a valid UTF-8 sequence at p (max n bytes), or 0. */
 static size_t
@@ -145,4 +146,31 @@ jw_obj(struct buf *b, json_object *o)
 	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	return buf_add(b, s, len);
+}
+
+void
+json_wipe_strings(json_object *o)
+{
+	size_t i;
+
+	if (o == NULL)
+		return;
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		explicit_bzero((char *)json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o));
+		break;
+	case json_type_object:
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			json_wipe_strings(v);
+		}
+		break;
+	case json_type_array:
+		for (i = 0; i < json_object_array_length(o); i++)
+			json_wipe_strings(json_object_array_get_idx(o, i));
+		break;
+	default:
+		break;
+	}
 }

@@ -23,5 +23,8 @@ int	 jw_int(struct buf *, int64_t);
 int	 jw_key(struct buf *, const char *key, int first);
 /* A json-c value, compact. */
 int	 jw_obj(struct buf *, json_object *);
+/* Zero every string inside a json-c value (credentials) before it is
+ * put: json-c frees without wiping. */
+void	 json_wipe_strings(json_object *);
 
 #endif

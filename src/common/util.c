@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -527,6 +528,51 @@ fd_cloexec(int fd)
 	if (fl == -1)
 		return -1;
 	return fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+}
+
+const char *
+home_dir(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h != NULL && *h != '\0')
+		return h;
+	pw = getpwuid(getuid());
+	return pw ? pw->pw_dir : "/";
+}
+
+char *
+path_resolve(const char *p, const char *base)
+{
+	char *out;
+	int r;
+
+	if (p[0] == '~' && (p[1] == '/' || p[1] == '\0'))
+		r = asprintf(&out, "%s%s", home_dir(), p + 1);
+	else if (p[0] == '/' || base == NULL)
+		r = asprintf(&out, "%s", p);
+	else
+		r = asprintf(&out, "%s/%s", base, p);
+	if (r == -1)
+		abort();
+	return out;
+}
+
+char *
+url_region(const char *tmpl, const char *region)
+{
+	const char *p = strstr(tmpl, "{{region}}");
+	char *out;
+
+	if (region == NULL)
+		region = "us-east-1";
+	if (p == NULL)
+		return strdup(tmpl);
+	if (asprintf(&out, "%.*s%s%s", (int)(p - tmpl), tmpl, region,
+	    p + 10) == -1)
+		return NULL;
+	return out;
 }
 
 int

@@ -69,6 +69,15 @@ char	*file_read_all(const char *path, size_t max, size_t *lenp);
 int	 fd_nonblock(int fd, int on);
 int	 fd_cloexec(int fd);
 
+/* $HOME, else the passwd home of the real uid (DESIGN decision 12). */
+const char *home_dir(void);
+/* "~/x" under home_dir(), "/x" as is, else relative to base (may be
+ * NULL: as is).  Malloc'd, caller frees; aborts on exhaustion. */
+char	*path_resolve(const char *p, const char *base);
+/* A URL template with "{{region}}" replaced by region.  Malloc'd, caller
+ * frees; NULL on exhaustion. */
+char	*url_region(const char *tmpl, const char *region);
+
 /* Is the textual address a loopback one (127.0.0.0/8, ::1, localhost)? */
 int	 addr_is_loopback(const char *host);
 

@@ -223,18 +223,6 @@ acct_read(struct macct *a)
 }
 
 static const char *
-home_dir(void)
-{
-	const char *h = getenv("HOME");
-	struct passwd *pw;
-
-	if (h != NULL && *h != '\0')
-		return h;
-	pw = getpwuid(getuid());
-	return pw ? pw->pw_dir : "/";
-}
-
-static const char *
 get_s(json_object *o, const char *k)
 {
 	json_object *v;
@@ -244,16 +232,6 @@ get_s(json_object *o, const char *k)
 	    json_object_get_string_len(v) == 0)
 		return NULL;
 	return json_object_get_string(v);
-}
-
-static char *
-resolve(const struct conf *c, const char *p)
-{
-	if (p[0] == '~' && (p[1] == '/' || p[1] == '\0'))
-		return xasprintf("%s%s", home_dir(), p + 1);
-	if (p[0] == '/' || c->dir == NULL)
-		return xstrdup(p);
-	return xasprintf("%s/%s", c->dir, p);
 }
 
 /* A configured account: find it again after a reload, or add it. */
@@ -325,13 +303,13 @@ add_entry(const struct conf *c, const char *id, const char *provider,
 	if (b64 != NULL)
 		return acct_add(id, provider, CRED_BASE64, NULL, b64);
 	if (file != NULL) {
-		path = resolve(c, file);
+		path = path_resolve(file, c->dir);
 		a = acct_add(id, provider, CRED_FILE, path, NULL);
 		free(path);
 		return a;
 	}
 	if (dir != NULL) {
-		char *d = resolve(c, dir);
+		char *d = path_resolve(dir, c->dir);
 
 		path = xasprintf("%s/%s", d, KIRO_TOKEN_FILE);
 		free(d);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jsonw.h"
 #include "kiro_creds.h"
 #include "util.h"
 #include "xalloc.h"
@@ -55,29 +56,11 @@ kiro_parse_expiry(json_object *v)
 	return 0;
 }
 
-static void
-wipe_json_strings(json_object *o)
-{
-	if (o == NULL)
-		return;
-	if (json_object_is_type(o, json_type_object)) {
-		json_object_object_foreach(o, k, v) {
-			(void)k;
-			if (v != NULL && json_object_is_type(v,
-			    json_type_string))
-				explicit_bzero((char *)json_object_get_string(v),
-				    (size_t)json_object_get_string_len(v));
-			else
-				wipe_json_strings(v);
-		}
-	}
-}
-
 void
 kiro_cred_clear(struct kiro_cred *c)
 {
 	if (c->record != NULL) {
-		wipe_json_strings(c->record);
+		json_wipe_strings(c->record);
 		json_object_put(c->record);
 	}
 	memset(c, 0, sizeof(*c));
@@ -215,7 +198,7 @@ merge_registration(json_object *rec, const char *path)
 		o = read_json(file, e, sizeof(e));
 		if (o != NULL) {
 			take_client(rec, o);
-			wipe_json_strings(o);
+			json_wipe_strings(o);
 			json_object_put(o);
 		}
 		return;
@@ -239,7 +222,7 @@ merge_registration(json_object *rec, const char *path)
 		if (rec_str(o, "accessToken") == NULL &&
 		    rec_str(o, "refreshToken") == NULL)
 			take_client(rec, o);
-		wipe_json_strings(o);
+		json_wipe_strings(o);
 		json_object_put(o);
 		if (rec_str(rec, "clientId") != NULL)
 			break;
@@ -299,16 +282,6 @@ kiro_cred_load_base64(const char *b64, struct kiro_cred *c, char *err,
 	return 0;
 }
 
-char *
-kiro_url(const char *tmpl, const char *region)
-{
-	const char *p = strstr(tmpl, "{{region}}");
-
-	if (p == NULL)
-		return xstrdup(tmpl);
-	return xasprintf("%.*s%s%s", (int)(p - tmpl), tmpl, region, p + 10);
-}
-
 int
 kiro_refresh_request(const struct kiro_cred *c, const char *social_url,
     const char *idc_url, char **url, struct buf *body, char *err,
@@ -326,12 +299,12 @@ kiro_refresh_request(const struct kiro_cred *c, const char *social_url,
 	json_object_object_add(o, "refreshToken",
 	    json_object_new_string(c->refresh_token));
 	if (c->social) {
-		*url = kiro_url(social_url, c->region);
+		*url = url_region(social_url, c->region);
 	} else {
 		if (c->client_id == NULL || c->client_secret == NULL) {
 			snprintf(err, errlen, "IdC credential without clientId "
 			    "and clientSecret");
-			wipe_json_strings(o);
+			json_wipe_strings(o);
 			json_object_put(o);
 			return -1;
 		}
@@ -341,11 +314,11 @@ kiro_refresh_request(const struct kiro_cred *c, const char *social_url,
 		    json_object_new_string(c->client_secret));
 		json_object_object_add(o, "grantType",
 		    json_object_new_string("refresh_token"));
-		*url = kiro_url(idc_url, c->idc_region);
+		*url = url_region(idc_url, c->idc_region);
 	}
 	rc = buf_addstr(body, json_object_to_json_string_ext(o,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	wipe_json_strings(o);
+	json_wipe_strings(o);
 	json_object_put(o);
 	return rc;
 }
@@ -378,7 +351,7 @@ kiro_refresh_apply(struct kiro_cred *c, const char *body, size_t len,
 	if (at == NULL) {
 		snprintf(err, errlen, "invalid refresh response (no "
 		    "accessToken)");
-		wipe_json_strings(o);
+		json_wipe_strings(o);
 		json_object_put(o);
 		return -1;
 	}
@@ -396,7 +369,7 @@ kiro_refresh_apply(struct kiro_cred *c, const char *body, size_t len,
 		set_str(c->record, "profileArn", arn);
 	iso8601_utc(now + secs * 1000, ts, sizeof(ts));
 	set_str(c->record, "expiresAt", ts);
-	wipe_json_strings(o);
+	json_wipe_strings(o);
 	json_object_put(o);
 	cred_view(c);
 	return 0;

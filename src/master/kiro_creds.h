@@ -71,7 +71,4 @@ int	 kiro_refresh_apply(struct kiro_cred *, const char *body, size_t len,
 int	 kiro_cred_write_back(const char *path, const struct kiro_cred *,
 	    char *err, size_t errlen);
 
-/* "{{region}}" replaced by region in a URL template; malloc'd. */
-char	*kiro_url(const char *tmpl, const char *region);
-
 #endif

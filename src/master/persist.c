@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "jsonw.h"
 #include "log.h"
 #include "util.h"
 #include "xalloc.h"
@@ -114,31 +115,8 @@ persist_save(void)
 		log_warnx("cannot save the runtime state: %s", err);
 }
 
-static void
-scrub(json_object *o)
-{
-	if (o == NULL)
-		return;
-	if (json_object_is_type(o, json_type_string)) {
-		explicit_bzero((char *)json_object_get_string(o),
-		    (size_t)json_object_get_string_len(o));
-		return;
-	}
-	if (json_object_is_type(o, json_type_object)) {
-		json_object_object_foreach(o, k, v) {
-			(void)k;
-			scrub(v);
-		}
-	} else if (json_object_is_type(o, json_type_array)) {
-		size_t i;
-
-		for (i = 0; i < json_object_array_length(o); i++)
-			scrub(json_object_array_get_idx(o, i));
-	}
-}
-
 void
 persist_scrub(void)
 {
-	scrub(state);
+	json_wipe_strings(state);
 }

@@ -288,11 +288,11 @@ END_TEST
 
 START_TEST(region_placeholder)
 {
-	char *u = kiro_url("https://q.{{region}}.amazonaws.com/x", "eu-west-1");
+	char *u = url_region("https://q.{{region}}.amazonaws.com/x", "eu-west-1");
 
 	ck_assert_str_eq(u, "https://q.eu-west-1.amazonaws.com/x");
 	free(u);
-	u = kiro_url("http://127.0.0.1:1/x", "eu-west-1");
+	u = url_region("http://127.0.0.1:1/x", "eu-west-1");
 	ck_assert_str_eq(u, "http://127.0.0.1:1/x");
 	free(u);
 }

@@ -991,29 +991,17 @@ enc_collect(struct enc *e)
 	return 0;
 }
 
+/* Does turn w (of role) hold a part of type with this tool id? */
 static int
-has_call(const struct wmsg *w, const char *id)
+has_part(const struct wmsg *w, enum c_role role, enum c_part_type type,
+    const char *id)
 {
 	size_t i;
 
-	if (w == NULL || w->role != C_ASSISTANT || id == NULL)
+	if (w == NULL || w->role != role || id == NULL)
 		return 0;
 	for (i = 0; i < w->n; i++)
-		if (w->v[i].type == C_TOOL_USE && w->v[i].id != NULL &&
-		    strcmp(w->v[i].id, id) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-has_result(const struct wmsg *w, const char *id)
-{
-	size_t i;
-
-	if (w == NULL || w->role != C_USER || id == NULL)
-		return 0;
-	for (i = 0; i < w->n; i++)
-		if (w->v[i].type == C_TOOL_RESULT && w->v[i].id != NULL &&
+		if (w->v[i].type == type && w->v[i].id != NULL &&
 		    strcmp(w->v[i].id, id) == 0)
 			return 1;
 	return 0;
@@ -1040,7 +1028,7 @@ enc_repair(struct enc *e)
 			continue;
 		for (j = 0; j < w->n; j++) {
 			if (w->v[j].type != C_TOOL_RESULT ||
-			    has_call(prev, w->v[j].id))
+			    has_part(prev, C_ASSISTANT, C_TOOL_USE, w->v[j].id))
 				continue;
 			txt = result_text(&w->v[j]);
 			if (txt == NULL)
@@ -1063,7 +1051,7 @@ enc_repair(struct enc *e)
 			continue;
 		for (j = k = 0; j < w->n; j++) {
 			if (w->v[j].type == C_TOOL_USE &&
-			    !has_result(next, w->v[j].id)) {
+			    !has_part(next, C_USER, C_TOOL_RESULT, w->v[j].id)) {
 				log_debug("claude: tool_use %s without a "
 				    "result removed", w->v[j].id ?
 				    w->v[j].id : "");

@@ -39,23 +39,6 @@ struct kcall {
 	int			 failed;	/* the decoder stopped */
 };
 
-/* KIRO_BASE_URL with {{region}} replaced; malloc'd. */
-static char *
-kiro_url_for(const char *tmpl, const char *region)
-{
-	const char *p = strstr(tmpl, "{{region}}");
-	char *out;
-
-	if (region == NULL)
-		region = "us-east-1";
-	if (p == NULL)
-		return strdup(tmpl);
-	if (asprintf(&out, "%.*s%s%s", (int)(p - tmpl), tmpl, region,
-	    p + 10) == -1)
-		return NULL;
-	return out;
-}
-
 static int
 on_data(void *arg, const char *p, size_t n)
 {
@@ -281,7 +264,7 @@ kiro_generate(struct gen *g)
 			break;
 		}
 		headers(g, v, hdr);
-		url = kiro_url_for(c->kiro_base_url, v->region);
+		url = url_region(c->kiro_base_url, v->region);
 		if (url == NULL) {
 			wacct_release(idx, 0, 0, 0);
 			gen_fail(g, 500, "api_error", "out of memory");
