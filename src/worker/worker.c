@@ -156,8 +156,10 @@ keep_alive_allowed(struct conn *c)
 	idle = atomic_load(&sb->idle);
 	if (idle <= 0)
 		return 0;
+	/* a queue seen long enough to close on is asked again: closing
+	 * on a figure up to 10 ms old would cut keep-alive after a burst */
 	now = mono_ms();
-	if (now - qcheck >= 10) {
+	if (now - qcheck >= 10 || qlen > idle) {
 		qcheck = now;
 		qlen = accept_queue_len();
 	}
