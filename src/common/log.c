@@ -1,12 +1,19 @@
 /*
  * log.c: one place that formats and writes log lines.  A line is built
  * in a local buffer and written with a single write(2), so lines from
- * several workers sharing LOG_FILE or stderr never interleave.
+ * several workers sharing LOG_FILE or stderr never interleave.  A
+ * process may hold its debug and info lines (log_hold) and write them
+ * several at a time, still whole lines in one write of at most
+ * LOG_HOLD_MAX bytes: a worker under load then spends no write per
+ * access line.  Held lines are written by log_flush (the worker calls it
+ * before it waits for anything), when a line at warn or above comes, when
+ * the oldest is a second old, and at exit.
  * log_warn appends strerror(errno); log_warnx does not (OpenBSD log.c).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +30,10 @@ static char		 log_role[32] = "aiclientd";
 static char		*log_path;
 static int		 log_filefd = -1;
 static long		 log_pid;	/* set by log_procinit: one getpid per process */
+
+static char		*hold;		/* held lines, or NULL: write at once */
+static size_t		 hold_len;
+static int64_t		 hold_since_ms;	/* wall clock of the oldest held line */
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
@@ -131,6 +142,59 @@ log_fd(void)
 	return -1;
 }
 
+static void
+log_write(const char *p, size_t n)
+{
+	if (write(log_dest == LOG_DEST_FILE ? log_filefd : STDERR_FILENO,
+	    p, n) == -1) {
+		/* nowhere left to report it */
+	}
+}
+
+void
+log_flush(void)
+{
+	if (hold_len > 0) {
+		log_write(hold, hold_len);
+		hold_len = 0;
+	}
+}
+
+int
+log_pending(void)
+{
+	return hold_len > 0;
+}
+
+void
+log_hold(void)
+{
+	if (hold != NULL || log_dest == LOG_DEST_SYSLOG)
+		return;
+	hold = malloc(LOG_HOLD_MAX);
+	if (hold != NULL)
+		atexit(log_flush);
+}
+
+/* Write a formatted line, or hold it (see the top of this file). */
+static void
+log_emit(enum log_level level, const char *line, size_t n, int64_t now_ms)
+{
+	if (hold != NULL && level < LOG_LVL_WARN && n <= LOG_HOLD_MAX) {
+		if (hold_len + n > LOG_HOLD_MAX)
+			log_flush();
+		if (hold_len == 0)
+			hold_since_ms = now_ms;
+		memcpy(hold + hold_len, line, n);
+		hold_len += n;
+		if (now_ms - hold_since_ms >= 1000)
+			log_flush();
+		return;
+	}
+	log_flush();
+	log_write(line, n);
+}
+
 void
 logv(enum log_level level, int with_errno, const char *fmt, va_list ap)
 {
@@ -184,10 +248,8 @@ logv(enum log_level level, int with_errno, const char *fmt, va_list ap)
 		n = (int)cap - 1;
 		line[n - 1] = '\n';
 	}
-	if (write(log_dest == LOG_DEST_FILE ? log_filefd : STDERR_FILENO,
-	    line, (size_t)n) == -1) {
-		/* nowhere left to report it */
-	}
+	log_emit(level, line, (size_t)n,
+	    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 out:
 	if (msg != smsg)
 		free(msg);

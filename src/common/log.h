@@ -32,6 +32,13 @@ void	 log_procinit(const char *role);
 int	 log_reopen(void);
 int	 log_fd(void);
 
+/* Hold debug and info lines of this process, written at most this many
+ * bytes at a time (PIPE_BUF: a write to a pipe stays whole). */
+#define LOG_HOLD_MAX	4096
+void	 log_hold(void);
+void	 log_flush(void);
+int	 log_pending(void);
+
 void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

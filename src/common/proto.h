@@ -22,6 +22,15 @@ enum msg_type {
 const char *msg_type_str(unsigned);
 
 /* Worker exit status contract (nginx, Apache prefork). */
+/*
+ * An idle keep-alive connection is given up for a waiting new client
+ * only once it has been idle this long: a client that sends its next
+ * request right after a response (most of them) is not cut off in the
+ * middle of sending it.  The master counts a worker that has waited this
+ * long on its connection as holding it idle (see sup_tick).
+ */
+#define KA_YIELD_IDLE_MS	100
+
 #define WORKER_EXIT_OK		0	/* retired normally */
 #define WORKER_EXIT_FATAL	2	/* configuration error: do not respawn */
 #define WORKER_EXIT_SICK	3	/* resource shortage: respawn slowly */

@@ -36,6 +36,8 @@ struct sb_worker {
 	_Atomic int64_t		 since_ms;	/* wall clock of the last state change */
 	_Atomic uint32_t	 stop;		/* master: finish and exit (also sent as
 						 * MSG_SHUTDOWN; this one costs no read) */
+	_Atomic uint32_t	 mail;		/* master: bumped after each write to
+						 * the worker's channel */
 	char			 route[SB_ROUTE_LEN]; /* "POST /v1/messages", informational */
 };
 

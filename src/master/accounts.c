@@ -84,7 +84,7 @@ send_one(struct wslot *w, struct macct *a)
 		    (long)w->pid);
 		return;
 	}
-	msgq_flush(&w->out, w->fd);
+	sup_flush(w);
 }
 
 void

@@ -75,6 +75,8 @@ bind_one(const struct addrinfo *ai, int dual, int *fdp, char *err,
 	}
 	/* Wake a worker only once the client has sent something. */
 	setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer));
+	/* accepted sockets inherit it: no setsockopt per connection */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if (listen(fd, LISTEN_BACKLOG) == -1) {
 		snprintf(err, errlen, "listen: %s", strerror(errno));
 		close(fd);
@@ -206,4 +208,25 @@ listeners_stop(struct listener *l, size_t n)
 		if (l[i].fd != -1)
 			shutdown(l[i].fd, SHUT_RDWR);
 	listeners_close(l, n);
+}
+
+/* Connections waiting in the accept queues of the listeners (Linux:
+ * TCP_INFO on a listening socket reports the queue in tcpi_unacked). */
+int
+listeners_queue(const struct listener *l, size_t n)
+{
+	struct tcp_info ti;
+	socklen_t len;
+	size_t i;
+	int q = 0;
+
+	for (i = 0; i < n; i++) {
+		if (l[i].fd == -1)
+			continue;
+		len = sizeof(ti);
+		memset(&ti, 0, sizeof(ti));
+		if (getsockopt(l[i].fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0)
+			q += (int)ti.tcpi_unacked;
+	}
+	return q;
 }

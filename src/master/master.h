@@ -85,6 +85,7 @@ int	 listeners_open(const char *host, long long port, struct listener *,
 	    size_t *n, char *err, size_t errlen);
 void	 listeners_close(struct listener *, size_t n);
 void	 listeners_stop(struct listener *, size_t n);
+int	 listeners_queue(const struct listener *, size_t n);
 
 /* supervisor.c */
 void	 sup_init(void);
@@ -92,6 +93,7 @@ int	 sup_spawn(uint32_t generation);
 void	 sup_reap(void);
 void	 sup_tick(void);
 void	 sup_dispatch(struct wslot *);
+void	 sup_flush(struct wslot *);
 void	 sup_shutdown_workers(uint32_t generation_below, int all);
 int	 sup_count(uint32_t generation, int ready_only);
 void	 sup_loop(void);

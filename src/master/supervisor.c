@@ -42,6 +42,7 @@
 #define SHRINK_AFTER	10	/* seconds with too many idle workers */
 #define GROW_MAX_STEP	32
 #define SAMPLE_MS	100	/* idle workers are counted this often */
+#define GROW_WAIT_MS	20	/* a longer wait in the accept queue grows the pool */
 
 struct master *M;
 
@@ -214,7 +215,7 @@ send_shutdown(int i)
 	}
 	msg_create(&m, MSG_SHUTDOWN, 0);
 	if (msg_close(&m) == 0 && msgq_put(&M->w[i].out, &m) == 0)
-		msgq_flush(&M->w[i].out, M->w[i].fd);
+		sup_flush(&M->w[i]);
 	else
 		kill(M->w[i].pid, SIGTERM);
 }
@@ -317,6 +318,16 @@ sup_reap(void)
 	}
 }
 
+/* Write what is queued for a worker and tell it so in the scoreboard: a
+ * busy worker looks at its channel only when its mail count moved. */
+void
+sup_flush(struct wslot *w)
+{
+	if (msgq_flush(&w->out, w->fd) == -1)
+		return;
+	atomic_fetch_add(&sb->w[w - M->w].mail, 1);
+}
+
 static int
 count_idle(uint32_t gen)
 {
@@ -329,6 +340,25 @@ count_idle(uint32_t gen)
 			continue;
 		st = atomic_load(&sb->w[i].state);
 		if (st == SB_IDLE || st == SB_STARTING)
+			n++;
+	}
+	return n;
+}
+
+/* Workers that have waited at least KA_YIELD_IDLE_MS for the next
+ * request on a kept-alive connection. */
+static int
+count_held_idle(uint32_t gen, int64_t now_wall)
+{
+	int i, n = 0;
+
+	for (i = 0; i < SB_SLOTS; i++) {
+		if (M->w[i].pid == 0 || M->w[i].exiting ||
+		    M->w[i].generation != gen)
+			continue;
+		if (atomic_load(&sb->w[i].state) == SB_KEEPALIVE &&
+		    now_wall - atomic_load(&sb->w[i].since_ms) >=
+		    KA_YIELD_IDLE_MS)
 			n++;
 	}
 	return n;
@@ -353,20 +383,32 @@ retire_one_idle(uint32_t gen)
 
 /*
  * Size the pool (Apache prefork's perform_idle_server_maintenance).
- * The idle count is sampled every SAMPLE_MS and the lowest value of the
- * last second decides: none idle, start workers (1, 2, 4 ... per second
- * up to GROW_MAX_STEP, toward MAX_WORKERS); two or more idle all the
- * time for SHRINK_AFTER seconds, retire one idle worker a second, down
- * to WORKERS.  Respawning dead workers up to WORKERS is immediate
+ * Every SAMPLE_MS the idle workers, the workers holding an idle
+ * keep-alive connection and the accept queue are sampled; once a second
+ * the samples decide.  The pool grows (1, 2, 4 ... workers a second up
+ * to GROW_MAX_STEP, toward MAX_WORKERS) when no worker was idle all
+ * second and either
+ *  - clients wait in the accept queue and, at the rate requests were
+ *    completed that second, the queue takes more than GROW_WAIT_MS to
+ *    drain: workers are held by slow requests (long streams), or
+ *  - all second some worker held an idle keep-alive connection, which a
+ *    new client could only get by cutting it off.
+ * A queue that drains fast means the workers are not held but busy on
+ * the CPU: more processes would not serve more requests, they would
+ * only make every request wait longer for a CPU.  Two or more idle all
+ * the time for SHRINK_AFTER seconds, retire one idle worker a second,
+ * down to WORKERS.  Respawning dead workers up to WORKERS is immediate
  * (or backed off when they keep dying young).
  */
 void
 sup_tick(void)
 {
-	static int min_idle = -1;
-	static int64_t next_sample;
+	static int min_idle = -1, min_held = -1, qmax, nsamples;
+	static int64_t next_sample, qsum, last_tick;
+	static uint64_t last_done;
 	int64_t now = mono_ms();
-	int n, idle, want, k;
+	uint64_t done;
+	int n, idle, want, k, q, held, slow;
 
 	if (M->shutting_down)
 		return;
@@ -383,6 +425,14 @@ sup_tick(void)
 		idle = count_idle(M->generation);
 		if (min_idle == -1 || idle < min_idle)
 			min_idle = idle;
+		held = count_held_idle(M->generation, wall_ms());
+		if (min_held == -1 || held < min_held)
+			min_held = held;
+		q = listeners_queue(M->l, M->nl);
+		qsum += q;
+		if (q > qmax)
+			qmax = q;
+		nsamples++;
 	}
 	if (now < M->next_tick)
 		return;
@@ -391,16 +441,27 @@ sup_tick(void)
 		sup_finish_reload(sup_count(M->generation, 1) > 0,
 		    "the new workers did not become ready in time");
 	idle = min_idle == -1 ? count_idle(M->generation) : min_idle;
-	min_idle = -1;
+	held = min_held == -1 ? 0 : min_held;
+	/* the queue drains slower than GROW_WAIT_MS at the completion
+	 * rate of the last tick: (qsum / nsamples) / (done / dt) > GROW_WAIT_MS,
+	 * dt in ms */
+	done = atomic_load(&sb->total_requests) - last_done;
+	slow = qmax > 0 && (done == 0 || qsum * (now - last_tick) >
+	    (int64_t)GROW_WAIT_MS * (int64_t)done * nsamples);
+	last_done += done;
+	last_tick = now;
+	min_idle = min_held = -1;
+	qsum = qmax = nsamples = 0;
 	if (M->reloading)
 		return;
-	if (idle == 0 && n >= M->conf->workers &&
+	if (idle == 0 && (slow || held > 0) && n >= M->conf->workers &&
 	    n < M->conf->max_workers) {
 		want = M->grow_step;
 		if (want > M->conf->max_workers - n)
 			want = (int)(M->conf->max_workers - n);
-		log_debug("%d of %d workers idle: starting %d more", idle, n,
-		    want);
+		log_debug("%d of %d workers idle, %d holding idle connections%s:"
+		    " starting %d more", idle, n, held,
+		    slow ? ", clients waiting" : "", want);
 		for (k = 0; k < want; k++)
 			if (sup_spawn(M->generation) == -1)
 				break;
@@ -762,7 +823,7 @@ sup_loop(void)
 				if (w->pid == 0 || w->fd != pfd[i].fd)
 					continue;
 				if (pfd[i].revents & POLLOUT)
-					msgq_flush(&w->out, w->fd);
+					sup_flush(w);
 				if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 					sup_dispatch(w);
 			}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "log.h"
 #include "util.h"
 
 #define READ_CHUNK	16384
@@ -94,6 +95,7 @@ conn_read(struct conn *c, int64_t deadline)
 			return -2;
 		pfd.fd = c->fd;
 		pfd.events = POLLIN;
+		log_flush();
 		r = poll(&pfd, 1, (int)left);
 		if (r == -1 && errno != EINTR)
 			return -1;
@@ -131,6 +133,7 @@ conn_write(struct conn *c, const void *p, size_t len)
 				goto fail;
 			pfd.fd = c->fd;
 			pfd.events = POLLOUT;
+			log_flush();
 			r = poll(&pfd, 1, (int)left);
 			if (r == 0)
 				goto fail;
@@ -374,6 +377,7 @@ conn_linger_close(struct conn *c)
 
 			if (left <= 0 || drained > LINGER_BYTES)
 				break;
+			log_flush();
 			if (poll(&pfd, 1, (int)left) <= 0)
 				break;
 			r = read(c->fd, b, sizeof(b));

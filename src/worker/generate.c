@@ -240,6 +240,7 @@ gen_sleep(struct gen *g, int64_t ms)
 			return -1;
 		pfd.fd = g->r->c->fd;
 		pfd.events = POLLRDHUP;
+		log_flush();
 		poll(&pfd, 1, (int)(left < 1000 ? left : 1000));
 	}
 	return gen_tick(g);

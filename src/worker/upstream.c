@@ -1,9 +1,13 @@
 /*
- * upstream.c: libcurl easy calls for providers (see upstream.h).  One
- * easy handle per worker process keeps the connection cache; the
- * options every call shares are set once, the rest per call.  Timeouts: connect, and an idle limit (less than
- * one byte per second for idle_timeout seconds aborts); a stream has no
- * total limit.  Proxies come from the environment as libcurl reads it.
+ * upstream.c: libcurl calls for providers (see upstream.h).  One easy
+ * handle and one multi handle per worker process: the multi keeps the
+ * connection cache, the options every call shares are set once on the
+ * easy, the rest per call.  The transfer is driven here (perform, then
+ * wait while it runs) rather than by curl_easy_perform, whose loop polls
+ * once before there is anything to wait for.  Timeouts: connect, and an
+ * idle limit (less than one byte per second for idle_timeout seconds
+ * aborts); a stream has no total limit.  Proxies come from the
+ * environment as libcurl reads it.
  */
 #include "config.h"
 
@@ -13,12 +17,14 @@
 
 #include <curl/curl.h>
 
+#include "log.h"
 #include "upstream.h"
 #include "util.h"
 
 #define ERRBODY_MAX	(64 * 1024)
 
 static CURL	*easy;
+static CURLM	*multi;
 
 void
 upstream_init(struct upstream_call *u)
@@ -117,6 +123,41 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	return 0;
 }
 
+/* Run the easy handle's transfer to its end on the multi handle. */
+static CURLcode
+transfer(void)
+{
+	CURLMcode mc;
+	CURLMsg *msg;
+	CURLcode cc = CURLE_OK;
+	int running = 1, left, nfds;
+
+	if (curl_multi_add_handle(multi, easy) != CURLM_OK)
+		return CURLE_FAILED_INIT;
+	for (;;) {
+		mc = curl_multi_perform(multi, &running);
+		if (mc != CURLM_OK || running == 0)
+			break;
+		/* at most a second, so that the progress callback runs;
+		 * held log lines are written once the upstream is quiet */
+		nfds = 0;
+		mc = curl_multi_wait(multi, NULL, 0, log_pending() ? 50 : 1000,
+		    &nfds);
+		if (mc != CURLM_OK)
+			break;
+		if (nfds == 0)
+			log_flush();
+	}
+	if (mc != CURLM_OK)
+		cc = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY :
+		    CURLE_FAILED_INIT;
+	while ((msg = curl_multi_info_read(multi, &left)) != NULL)
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy)
+			cc = msg->data.result;
+	curl_multi_remove_handle(multi, easy);
+	return cc;
+}
+
 int
 upstream_perform(struct upstream_call *u)
 {
@@ -127,6 +168,10 @@ upstream_perform(struct upstream_call *u)
 
 	if (easy == NULL) {
 		easy = curl_easy_init();
+		if (easy != NULL && (multi = curl_multi_init()) == NULL) {
+			curl_easy_cleanup(easy);
+			easy = NULL;
+		}
 		if (easy == NULL) {
 			snprintf(u->error, sizeof(u->error), "out of memory");
 			return -1;
@@ -158,7 +203,7 @@ upstream_perform(struct upstream_call *u)
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, u);
 	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, u);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
-	cc = curl_easy_perform(easy);
+	cc = transfer();
 	/* nothing of this call may outlive it in the handle */
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);

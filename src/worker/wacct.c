@@ -129,6 +129,7 @@ wait_for(int index, uint64_t gen, int64_t deadline)
 			return 0;
 		pfd.fd = W.chan;
 		pfd.events = POLLIN;
+		log_flush();
 		if (poll(&pfd, 1, (int)left) > 0)
 			worker_poll_channel();
 	}

@@ -38,13 +38,6 @@
 
 #define MAX_HEAD	(64 * 1024)
 #define KA_MAX_REQUESTS	10000	/* per connection */
-/*
- * An idle keep-alive connection is given up for a waiting new client
- * only once it has been idle this long: a client that sends its next
- * request right after a response (most of them) is not cut off in the
- * middle of sending it.
- */
-#define KA_YIELD_IDLE_MS	100
 
 struct worker W;
 static struct conn C;	/* the connection being served */
@@ -114,26 +107,6 @@ worker_poll_channel(void)
 	}
 }
 
-/* Connections waiting in the accept queues of the listeners (Linux:
- * TCP_INFO on a listening socket reports the queue in tcpi_unacked). */
-static int
-accept_queue_len(void)
-{
-	struct tcp_info ti;
-	socklen_t len;
-	size_t i;
-	int n = 0;
-
-	for (i = 0; i < W.nl; i++) {
-		len = sizeof(ti);
-		memset(&ti, 0, sizeof(ti));
-		if (getsockopt(W.l[i].fd, IPPROTO_TCP, TCP_INFO, &ti,
-		    &len) == 0)
-			n += (int)ti.tcpi_unacked;
-	}
-	return n;
-}
-
 static int
 keep_alive_allowed(struct conn *c)
 {
@@ -161,7 +134,7 @@ keep_alive_allowed(struct conn *c)
 	now = mono_ms();
 	if (now - qcheck >= 10 || qlen > idle) {
 		qcheck = now;
-		qlen = accept_queue_len();
+		qlen = listeners_queue(W.l, W.nl);
 	}
 	return qlen <= idle;
 }
@@ -196,6 +169,7 @@ keepalive_wait(struct conn *c)
 			}
 		} else if (watch_after - now < timeout)
 			timeout = (int)(watch_after - now);
+		log_flush();
 		r = poll(pfd, n, timeout);
 		if (r == -1 && errno != EINTR)
 			return -1;
@@ -349,6 +323,7 @@ serve(int fd, const char *peer)
 			return;
 		}
 		sb_set_state(W.slot, SB_BUSY);
+		worker_check_mail();
 		snprintf(sb->w[W.slot].route, SB_ROUTE_LEN, "%s %s",
 		    cp->req.method, cp->req.path);
 		cp->nreq++;
@@ -407,6 +382,60 @@ peer_name(const struct sockaddr_storage *ss, char *out, size_t len)
 	}
 }
 
+/*
+ * Accept a waiting client on any listener (they are non-blocking):
+ * its descriptor, or -1.  TCP_NODELAY is set on the listeners, and
+ * Linux passes it on to accepted sockets; it is set here only if the
+ * first accepted socket shows that it was not.
+ */
+static int
+accept_one(struct sockaddr_storage *ss, socklen_t *sl)
+{
+	static int nodelay_inherited = -1;
+	socklen_t ol;
+	size_t i;
+	int fd, one = 1, v;
+
+	for (i = 0; i < W.nl; i++) {
+		*sl = sizeof(*ss);
+		fd = accept4(W.l[i].fd, (struct sockaddr *)ss, sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE) {
+				log_warn("accept");
+				poll(NULL, 0, 100);
+			}
+			continue;	/* EAGAIN: nobody waits here */
+		}
+		if (nodelay_inherited == -1) {
+			v = 0;
+			ol = sizeof(v);
+			nodelay_inherited = getsockopt(fd, IPPROTO_TCP,
+			    TCP_NODELAY, &v, &ol) == 0 && v != 0;
+		}
+		if (!nodelay_inherited)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
+		return fd;
+	}
+	return -1;
+}
+
+/* Read the channel when the master says it wrote to it (sb mail). */
+void
+worker_check_mail(void)
+{
+	static uint32_t seen;
+	uint32_t now = atomic_load(&sb->w[W.slot].mail);
+
+	if (atomic_load(&sb->w[W.slot].stop))
+		W.shutdown = 1;
+	if (now != seen) {
+		seen = now;
+		worker_poll_channel();
+	}
+}
+
 void
 worker_main(const struct conf *conf, const struct listener *l, size_t nl,
     int chan, int slot, uint32_t generation)
@@ -417,7 +446,7 @@ worker_main(const struct conf *conf, const struct listener *l, size_t nl,
 	socklen_t sl;
 	char peer[64], role[32];
 	size_t i;
-	int fd, r, one = 1;
+	int fd, r;
 
 	memset(&W, 0, sizeof(W));
 	W.conf = conf;
@@ -428,6 +457,7 @@ worker_main(const struct conf *conf, const struct listener *l, size_t nl,
 	W.generation = generation;
 	snprintf(role, sizeof(role), "worker %d", slot);
 	log_procinit(role);
+	log_hold();
 	fd_nonblock(chan, 1);
 	msgin_init(&W.in);
 	msgq_init(&W.out, 0);
@@ -442,48 +472,41 @@ worker_main(const struct conf *conf, const struct listener *l, size_t nl,
 		fatalx("cannot reach the master");
 
 	for (;;) {
+		worker_check_mail();
 		if (W.shutdown)
 			break;
 		if (conf->max_requests_per_worker > 0 &&
 		    W.requests >= (uint64_t)conf->max_requests_per_worker)
 			break;
 		sb_set_state(slot, SB_IDLE);
-		pfd[0].fd = chan;
-		pfd[0].events = POLLIN;
-		for (i = 0; i < nl; i++) {
-			pfd[1 + i].fd = l[i].fd;
-			pfd[1 + i].events = POLLIN;
-		}
-		r = poll(pfd, 1 + nl, -1);
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("poll");
-		}
-		if (pfd[0].revents) {
-			worker_poll_channel();
-			continue;
-		}
-		for (i = 0; i < nl; i++) {
-			if (!(pfd[1 + i].revents & POLLIN))
-				continue;
-			sl = sizeof(ss);
-			fd = accept4(l[i].fd, (struct sockaddr *)&ss, &sl,
-			    SOCK_NONBLOCK | SOCK_CLOEXEC);
-			if (fd == -1) {
-				if (errno == EMFILE || errno == ENFILE) {
-					log_warn("accept");
-					poll(NULL, 0, 100);
-				}
-				continue;	/* EAGAIN: another worker won */
+		/* a client already waiting is taken without a poll; only a
+		 * worker about to wait writes its held log lines */
+		fd = accept_one(&ss, &sl);
+		if (fd == -1) {
+			log_flush();
+			pfd[0].fd = chan;
+			pfd[0].events = POLLIN;
+			for (i = 0; i < nl; i++) {
+				pfd[1 + i].fd = l[i].fd;
+				pfd[1 + i].events = POLLIN;
 			}
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-			    sizeof(one));
-			peer_name(&ss, peer, sizeof(peer));
-			sb_set_state(slot, SB_READ);
-			serve(fd, peer);
-			break;
+			r = poll(pfd, 1 + nl, -1);
+			if (r == -1) {
+				if (errno == EINTR)
+					continue;
+				fatal("poll");
+			}
+			if (pfd[0].revents) {
+				worker_poll_channel();
+				continue;
+			}
+			fd = accept_one(&ss, &sl);
+			if (fd == -1)
+				continue;	/* another worker won */
 		}
+		peer_name(&ss, peer, sizeof(peer));
+		sb_set_state(slot, SB_READ);
+		serve(fd, peer);
 	}
 	sb_set_state(slot, SB_EXITING);
 	exit(WORKER_EXIT_OK);

@@ -791,6 +791,109 @@ def test_adaptive_growth(t):
              d.log()[-1500:])
 
 
+def test_pool_cpu_bound_does_not_grow(t):
+    # Three clients send short requests back to back: the one worker is
+    # never idle, but the accept queue drains within milliseconds, so
+    # more processes would only compete for the CPU: the pool stays.
+    with Daemon({"WORKERS": 1, "MAX_WORKERS": 6}) as d:
+        d.wait_idle(1)
+        stop = time.monotonic() + 3.5
+        codes, sizes = [], []
+
+        def client():
+            while time.monotonic() < stop:
+                try:
+                    st, _, _ = request(d, "GET", "/health", timeout=5)
+                except Exception as e:
+                    st = repr(e)
+                codes.append(st)
+        ths = [threading.Thread(target=client) for _ in range(3)]
+        for th in ths:
+            th.start()
+        while time.monotonic() < stop:
+            sizes.append(len(d.status()["workers"]))
+            time.sleep(0.25)
+        for th in ths:
+            th.join(10)
+        bad = [c for c in codes if c != 200]
+        t.ok(len(codes) > 100 and not bad, "%d back-to-back requests "
+             "from 3 clients are served (%d failed)" % (len(codes),
+                                                         len(bad)),
+             str(bad[:5]))
+        t.eq(max(sizes), 1, "the pool stays at WORKERS=1: its queue "
+             "drains fast (sizes seen %s)" % sorted(set(sizes)))
+
+
+def test_pool_grows_for_held_keepalive(t):
+    # One worker holds an idle keep-alive connection, the other reads a
+    # slow client: nobody waits in the queue, but a new client could get
+    # a worker only by cutting a connection off, so the pool grows.
+    with Daemon({"WORKERS": 2, "MAX_WORKERS": 4,
+                 "KEEPALIVE_TIMEOUT_SECONDS": 30,
+                 "HEADER_TIMEOUT_SECONDS": 20}) as d:
+        d.wait_idle(2)
+        a = Conn(d.port)
+        a.send(http_req("GET", "/health"))
+        ra = a.recv_response(3)
+        t.ok(ra is not None and ra.headers.get("connection") == "keep-alive",
+             "A keeps its connection", repr(ra))
+        slow = Conn(d.port)
+        slow.send(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        t0 = time.monotonic()
+        grown = wait_until(lambda: len(d.status()["workers"]) > 2, 5)
+        t.ok(grown, "the pool grows beyond WORKERS=2 (%.1fs)" %
+             (time.monotonic() - t0), str(d.status()["workers"]))
+        slow.send(b"\r\n")
+        rs = slow.recv_response(3)
+        t.ok(rs is not None and rs.status == 200, "the slow client is "
+             "answered", repr(rs))
+        a.close()
+        slow.close()
+
+
+def test_access_log_lines(t):
+    # A busy worker writes its access lines several at a time: none may
+    # be lost, an idle daemon's line comes at once, and the lines still
+    # held at a stop are written.
+    with Daemon({"WORKERS": 2, "MAX_WORKERS": 2}) as d:
+        d.wait_idle(2)
+
+        def count():
+            return len(re.findall(r'"GET /health" 200 ', d.log())) - base
+        time.sleep(0.2)
+        base = 0
+        base = count()
+        st, _, _ = request(d, "GET", "/health")
+        t0 = time.monotonic()
+        seen = wait_until(lambda: count() == 1, 2, interval=0.02)
+        t.ok(seen and st == 200, "an idle daemon logs a request at once "
+             "(%.2fs)" % (time.monotonic() - t0))
+        n = [0]
+
+        def client(k):
+            with Conn(d.port) as c:
+                for i in range(50):
+                    c.send(http_req("GET", "/health"))
+                    r = c.recv_response(5)
+                    if r is None or r.status != 200:
+                        return
+                    n[0] += 1
+                    if r.headers.get("connection") == "close":
+                        c.close()
+                        c.__init__(d.port)
+        ths = [threading.Thread(target=client, args=(k,))
+               for k in range(1, 5)]
+        for th in ths:
+            th.start()
+        for th in ths:
+            th.join(20)
+        t.eq(n[0], 200, "200 requests from 4 clients are answered")
+        rc = d.stop(10)
+        t.eq(rc, 0, "the daemon stops")
+        t.eq(count(), 201, "every request has its access line after the "
+             "stop")
+
+
 def test_max_requests_per_worker(t):
     with Daemon({"WORKERS": 1, "MAX_WORKERS": 1,
                  "MAX_REQUESTS_PER_WORKER": 5}) as d:
@@ -842,7 +945,10 @@ if __name__ == "__main__":
           test_reload_broken, test_reload_in_flight, test_sighup,
           test_reload_stress, test_reload_new_port, test_kill9_worker,
           test_stop_a, test_sigterm_in_flight, test_grace_expires,
-          test_master_crash_recovery, test_sigint_and_idle_stop, test_keepalive_fairness_one_worker,
+          test_master_crash_recovery, test_sigint_and_idle_stop,
+          test_keepalive_fairness_one_worker,
           test_keepalive_fairness_yield, test_adaptive_growth,
-          test_max_requests_per_worker],
+          test_pool_cpu_bound_does_not_grow,
+          test_pool_grows_for_held_keepalive,
+          test_access_log_lines, test_max_requests_per_worker],
          start=start)
