@@ -235,7 +235,17 @@ conn_respond(struct conn *c, int status, const char *ctype,
 	iov[1].iov_len = body ? len : 0;
 	total = iov[0].iov_len + iov[1].iov_len;
 	do {
-		w = writev(c->fd, iov, 2);
+		if (!c->keep_alive && c->in.len == 0) {
+			/* the last answer: held until the close, so that
+			 * the FIN goes out in the same segment */
+			struct msghdr mh;
+
+			memset(&mh, 0, sizeof(mh));
+			mh.msg_iov = iov;
+			mh.msg_iovlen = 2;
+			w = sendmsg(c->fd, &mh, MSG_MORE | MSG_NOSIGNAL);
+		} else
+			w = writev(c->fd, iov, 2);
 	} while (w == -1 && errno == EINTR);
 	if (w == (ssize_t)total) {
 		c->bytes_out += total;
