@@ -6,6 +6,7 @@ kill -9, graceful SIGTERM with a request in flight, keep-alive fairness,
 the adaptive pool, worker recycling, PID file and control socket.
 """
 
+import contextlib
 import os
 import re
 import signal
@@ -687,11 +688,11 @@ def test_keepalive_fairness_one_worker(t):
              "(%.2fs)" % (time.monotonic() - t0))
 
 
-def test_keepalive_fairness_yield(t):
-    # WORKERS=2: A holds an idle keep-alive connection on one worker, a
-    # slow client occupies the other; a third client must be served by
-    # the worker that gives A's connection up.
-    with Daemon({"WORKERS": 2, "MAX_WORKERS": 2,
+@contextlib.contextmanager
+def two_workers_one_kept(t, max_workers):
+    """A daemon with WORKERS=2 and a client A whose first answer kept its
+    connection alive (the other worker was idle): (daemon, A)."""
+    with Daemon({"WORKERS": 2, "MAX_WORKERS": max_workers,
                  "KEEPALIVE_TIMEOUT_SECONDS": 30,
                  "HEADER_TIMEOUT_SECONDS": 20}) as d:
         d.wait_idle(2)
@@ -700,6 +701,14 @@ def test_keepalive_fairness_yield(t):
         ra = a.recv_response(3)
         t.ok(ra is not None and ra.headers.get("connection") == "keep-alive",
              "with another worker idle, A gets keep-alive", repr(ra))
+        yield d, a
+
+
+def test_keepalive_fairness_yield(t):
+    # WORKERS=2: A holds an idle keep-alive connection on one worker, a
+    # slow client occupies the other; a third client must be served by
+    # the worker that gives A's connection up.
+    with two_workers_one_kept(t, 2) as (d, a):
         ka = wait_until(lambda: [w for w in d.status()["workers"]
                                  if w["state"] == "keepalive"], 2)
         t.ok(ka, "one worker waits on A's connection (state keepalive)",
@@ -828,15 +837,7 @@ def test_pool_grows_for_held_keepalive(t):
     # One worker holds an idle keep-alive connection, the other reads a
     # slow client: nobody waits in the queue, but a new client could get
     # a worker only by cutting a connection off, so the pool grows.
-    with Daemon({"WORKERS": 2, "MAX_WORKERS": 4,
-                 "KEEPALIVE_TIMEOUT_SECONDS": 30,
-                 "HEADER_TIMEOUT_SECONDS": 20}) as d:
-        d.wait_idle(2)
-        a = Conn(d.port)
-        a.send(http_req("GET", "/health"))
-        ra = a.recv_response(3)
-        t.ok(ra is not None and ra.headers.get("connection") == "keep-alive",
-             "A keeps its connection", repr(ra))
+    with two_workers_one_kept(t, 4) as (d, a):
         slow = Conn(d.port)
         slow.send(b"GET /health HTTP/1.1\r\nHost: x\r\n")
         t0 = time.monotonic()
