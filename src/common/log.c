@@ -167,6 +167,19 @@ log_pending(void)
 }
 
 void
+log_flush_aged(void)
+{
+	struct timespec ts;
+
+	if (hold_len == 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
+	    hold_since_ms >= 1000)
+		log_flush();
+}
+
+void
 log_hold(void)
 {
 	if (hold != NULL || log_dest == LOG_DEST_SYSLOG)

@@ -38,6 +38,7 @@ int	 log_fd(void);
 void	 log_hold(void);
 void	 log_flush(void);
 int	 log_pending(void);
+void	 log_flush_aged(void);	/* log_flush if the oldest is 1 s old */
 
 void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -147,6 +147,8 @@ transfer(void)
 			break;
 		if (nfds == 0)
 			log_flush();
+		else
+			log_flush_aged();	/* a busy stream */
 	}
 	if (mc != CURLM_OK)
 		cc = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY :

@@ -141,6 +141,46 @@ def test_tool_round_trip(t):
          "toolUseId round trip")
 
 
+def test_access_line_during_long_stream(t):
+    # /health answered, then a pipelined stream that sends something
+    # every 10 ms for 3 s: the worker never waits, yet the access line of
+    # /health it holds reaches the log within about a second.
+    with K.daemon(M, K.social_cred(), {"WORKERS": 2,
+                                       "MAX_WORKERS": 2}) as d:
+        d.wait_idle(2)
+        time.sleep(0.2)
+        base = d.log().count('"GET /health" 200')
+        body = json.dumps(K.claude_req("MOCK:slow:10:300",
+                                       stream=True)).encode()
+        s = harness.connect(d.port, timeout=10)
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n" +
+                  ("POST /v1/messages HTTP/1.1\r\nHost: x\r\n"
+                   "x-api-key: %s\r\nContent-Type: application/json\r\n"
+                   "Content-Length: %d\r\nConnection: close\r\n\r\n" %
+                   (d.api_key, len(body))).encode() + body)
+        t0 = time.monotonic()
+        logged = harness.wait_until(
+            lambda: d.log().count('"GET /health" 200') > base, 2.5,
+            interval=0.05)
+        dt = time.monotonic() - t0
+        got = b""
+        s.settimeout(10)
+        while True:
+            try:
+                c = s.recv(65536)
+            except OSError:
+                break
+            if not c:
+                break
+            got += c
+        s.close()
+        total = time.monotonic() - t0
+        t.ok(logged and dt < 2.0 and dt < total - 0.5,
+             "the held line is written %.2fs into a %.2fs stream" %
+             (dt, total), d.log()[-1500:])
+        t.ok(b"message_stop" in got, "the stream completes")
+
+
 def test_true_streaming(t):
     body = K.claude_req("MOCK:slow:400:4", stream=True)
     s, buf, pieces = K.stream_raw(D, body)
@@ -475,6 +515,7 @@ if __name__ == "__main__":
 
     harness.main([test_non_stream_answer, test_stream_events, test_fixtures,
                   test_tool_round_trip, test_true_streaming,
+                  test_access_line_during_long_stream,
                   test_ping_while_upstream_silent,
                   test_403_refresh_then_ok, test_429_retried,
                   test_error_mapping, test_exception_and_cut_streams,
