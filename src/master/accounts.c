@@ -541,6 +541,7 @@ accounts_worker_msg(struct wslot *w, struct msg_in *m)
 {
 	struct macct *a;
 	const char *id, *reason;
+	char e[600];
 	uint64_t gen;
 	uint32_t status;
 
@@ -580,6 +581,16 @@ accounts_worker_msg(struct wslot *w, struct msg_in *m)
 		if (status == 402) {
 			accounts_set_health(a, ACCT_QUOTA, next_month_ms(),
 			    "monthly quota exhausted");
+			accounts_broadcast(a);
+		} else if (status == 401) {
+			/* kiro.md §8.4: the worker reports a 401 (or a
+			 * token-related 403) only when a refreshed token was
+			 * refused again: only a new login helps */
+			snprintf(e, sizeof(e), "upstream refused a freshly "
+			    "refreshed token (%s): log in to Kiro again",
+			    a->last_error);
+			log_warnx("account %s: %s", a->v.id, e);
+			accounts_set_health(a, ACCT_NEEDS_LOGIN, 0, e);
 			accounts_broadcast(a);
 		} else if (status == 403) {
 			accounts_set_health(a, ACCT_UNHEALTHY,

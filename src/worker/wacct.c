@@ -235,6 +235,13 @@ wacct_release(int i, int failed, uint64_t tin, uint64_t tout)
 	atomic_fetch_add(&sb->acct[i].tokens_out, tout);
 }
 
+void
+wacct_hold(int i)
+{
+	if (i >= 0 && i < ACCOUNT_MAX)
+		atomic_fetch_add(&sb->acct[i].inflight, 1);
+}
+
 int
 wacct_renew(int index, int timeout_ms)
 {

@@ -41,6 +41,9 @@ int	 wacct_pick(const char *provider, struct wacct_tried *, char *why,
 	    size_t whylen);
 void	 wacct_release(int index, int failed, uint64_t tokens_in,
 	    uint64_t tokens_out);
+/* Raise the in-flight counter again for another attempt on the same
+ * account (after a release); wacct_release() ends it. */
+void	 wacct_hold(int index);
 void	 wacct_mark_tried(struct wacct_tried *, int index);
 /* How many usable accounts of provider are not tried yet. */
 int	 wacct_pick_count(const char *provider, const struct wacct_tried *);

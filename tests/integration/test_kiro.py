@@ -221,6 +221,8 @@ def test_403_refresh_then_ok(t):
     s = M.stats()
     t.eq(s["refresh_social"], 1, "exactly one refresh after the 403", s)
     t.eq(s["chat"], 2, "the call was retried once", s)
+    t.eq(accounts(D).get("inflight"), 0,
+         "the account counts no request in flight afterwards")
 
 
 def test_429_retried(t):
@@ -251,6 +253,8 @@ def test_error_mapping(t):
     t.eq(st, 429, "stream request failing before output: real status",
          body)
     t.ok(harness.is_claude_error(body), "and a JSON error body", body)
+    t.eq(accounts(D).get("inflight"), 0,
+         "after the failures no request is counted in flight")
 
 
 def test_exception_and_cut_streams(t):
@@ -464,6 +468,30 @@ def test_refresh_rejected_needs_login(t):
                  "requests get 503 with the reason", body)
 
 
+def test_refreshed_token_refused_needs_login(t):
+    # kiro.md §8.4: a 401 answered to a freshly refreshed token means
+    # only a new login helps: the account needs one, requests say so.
+    with mockup.Mock(tokens=["tok-1"], refresh_tokens=["ref-1"]) as m:
+        with K.daemon(m, K.social_cred()) as d:
+            st, _, body = K.messages(d, K.claude_req("MOCK:status:401"))
+            j = harness.jbody(body) or {}
+            t.eq((st, j.get("error", {}).get("type")), (502, "api_error"),
+                 "401 after a refresh: 502 api_error", body)
+            t.ok(b"upstream authentication failed" in body,
+                 "saying the upstream refused the credential", body)
+            s = m.stats()
+            t.eq((s["refresh_social"], s["chat"]), (1, 2),
+                 "one refresh, one retry", s)
+            a = accounts(d)
+            t.eq(a.get("health"), "needs-login",
+                 "the account now needs a new login", a)
+            st, _, body = K.messages(d, K.claude_req())
+            t.ok(st == 503 and b"needs-login" in body,
+                 "later requests get 503 with the reason", body)
+            t.eq(m.stats()["chat"], 2, "and are not sent upstream")
+            t.eq(accounts(d).get("inflight"), 0, "nothing left in flight")
+
+
 def test_base64_credentials(t):
     with mockup.Mock(refresh_tokens=["ref-b"]) as m:
         cred = K.social_cred(access="old", refresh="ref-b", expires_in=-60)
@@ -523,5 +551,7 @@ if __name__ == "__main__":
                   test_accounts_ctl, test_client_disconnect_aborts,
                   test_refresh_at_start_and_write_back, test_idc_refresh,
                   test_single_flight_refresh, test_bad_credentials,
-                  test_refresh_rejected_needs_login, test_base64_credentials,
+                  test_refresh_rejected_needs_login,
+                  test_refreshed_token_refused_needs_login,
+                  test_base64_credentials,
                   test_pool_file], start=_start)

@@ -240,8 +240,10 @@ kiro_generate(struct gen *g)
 			gen_fail(g, 400, "invalid_request_error", "%s", msg);
 			break;
 		}
-		if (gen_attempt(g) == -1)
+		if (gen_attempt(g) == -1) {
+			wacct_release(idx, 0, 0, 0);
 			break;
+		}
 		c_make_id(msg_id, sizeof(msg_id), "msg_");
 		memset(&so, 0, sizeof(so));
 		so.msg_id = msg_id;
@@ -367,8 +369,10 @@ kiro_generate(struct gen *g)
 			if (!refreshed) {
 				refreshed = 1;
 				rc = wacct_renew(idx, 20000);
-				if (rc == 1)
+				if (rc == 1) {
+					wacct_hold(idx);
 					continue;	/* same account */
+				}
 			}
 			if (st == 401 || token_related_403(msg))
 				gen_fail(g, 502, "api_error", "upstream "
