@@ -8,6 +8,11 @@
  * access line.  Held lines are written by log_flush (the worker calls it
  * before it waits for anything), when a line at warn or above comes, when
  * the oldest is a second old, and at exit.
+ *
+ * Text from outside (an upstream's error message, a prompt) cannot forge
+ * lines or send terminal escapes: control characters are written as
+ * \xNN, and a newline in a message continues the entry on a line that
+ * starts with a tab.
  * log_warn appends strerror(errno); log_warnx does not (OpenBSD log.c).
  */
 #include "config.h"
@@ -189,6 +194,47 @@ log_hold(void)
 		atexit(log_flush);
 }
 
+/*
+ * msg with its control characters escaped (see the top of this file),
+ * in out (cap bytes, truncated) or in a malloc'd copy (*big) when it does
+ * not fit; msg itself when it has none.
+ */
+static const char *
+log_escape(const char *msg, char *out, size_t cap, char **big)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+	size_t n = 0, need = 0;
+	char *d;
+
+	*big = NULL;
+	for (p = (const unsigned char *)msg; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			need += *p == '\n' ? 1 : 3;
+	if (need == 0)
+		return msg;
+	need += strlen(msg) + 1;
+	d = out;
+	if (need > cap && (*big = malloc(need)) != NULL) {
+		d = *big;
+		cap = need;
+	}
+	for (p = (const unsigned char *)msg; *p != '\0' && n + 5 < cap; p++) {
+		if (*p == '\n') {
+			d[n++] = '\n';
+			d[n++] = '\t';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			d[n++] = '\\';
+			d[n++] = 'x';
+			d[n++] = hex[*p >> 4];
+			d[n++] = hex[*p & 15];
+		} else
+			d[n++] = (char)*p;
+	}
+	d[n] = '\0';
+	return d;
+}
+
 /* Write a formatted line, or hold it (see the top of this file). */
 static void
 log_emit(enum log_level level, const char *line, size_t n, int64_t now_ms)
@@ -212,7 +258,9 @@ void
 logv(enum log_level level, int with_errno, const char *fmt, va_list ap)
 {
 	static const int prio[] = { LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR };
-	char sline[2048], smsg[1800], *msg = smsg, *line = sline;
+	char sline[2048], smsg[1800], sesc[2048], *msg = smsg, *line = sline;
+	char *big;
+	const char *text;
 	int saved = errno, n;
 	struct timespec ts;
 	struct tm tm;
@@ -235,15 +283,16 @@ logv(enum log_level level, int with_errno, const char *fmt, va_list ap)
 			snprintf(msg + len, sizeof(smsg) - len, ": %s",
 			    strerror(saved));
 	}
+	text = log_escape(msg, sesc, sizeof(sesc), &big);
 	if (log_dest == LOG_DEST_SYSLOG) {
 		syslog(prio[level], "%s: %s: %s", log_role, level_names[level],
-		    msg);
+		    text);
 		goto out;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
-	if (msg != smsg) {
-		cap = strlen(msg) + 128;
+	if ((len = strlen(text)) + 128 > sizeof(sline)) {
+		cap = len + 128;
 		line = malloc(cap);
 		if (line == NULL) {
 			line = sline;
@@ -254,7 +303,7 @@ logv(enum log_level level, int with_errno, const char *fmt, va_list ap)
 	    "%04d-%02d-%02d %02d:%02d:%02d.%03ld %s[%ld]: %s: %s\n",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, log_role,
-	    log_pid ? log_pid : (long)getpid(), level_names[level], msg);
+	    log_pid ? log_pid : (long)getpid(), level_names[level], text);
 	if (n < 0)
 		goto out;
 	if ((size_t)n >= cap) {
@@ -264,6 +313,7 @@ logv(enum log_level level, int with_errno, const char *fmt, va_list ap)
 	log_emit(level, line, (size_t)n,
 	    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 out:
+	free(big);
 	if (msg != smsg)
 		free(msg);
 	if (line != sline)
