@@ -39,6 +39,7 @@ conn_init(struct conn *c, int fd, const char *peer)
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	c->nreq = 0;
 	c->broken = 0;
+	c->corked = 0;
 	if (c->write_timeout_ms == 0)
 		c->write_timeout_ms = 60000;
 	buf_reset(&c->in);
@@ -236,7 +237,7 @@ conn_respond(struct conn *c, int status, const char *ctype,
 	total = iov[0].iov_len + iov[1].iov_len;
 	do {
 		if (!c->keep_alive && c->in.len == 0) {
-			/* the last answer: held until the close, so that
+			/* the last answer: held until conn_close, so that
 			 * the FIN goes out in the same segment */
 			struct msghdr mh;
 
@@ -244,6 +245,7 @@ conn_respond(struct conn *c, int status, const char *ctype,
 			mh.msg_iov = iov;
 			mh.msg_iovlen = 2;
 			w = sendmsg(c->fd, &mh, MSG_MORE | MSG_NOSIGNAL);
+			c->corked = 1;
 		} else
 			w = writev(c->fd, iov, 2);
 	} while (w == -1 && errno == EINTR);
@@ -403,6 +405,12 @@ conn_linger_close(struct conn *c)
 void
 conn_close(struct conn *c)
 {
+	/* a held answer leaves with the FIN before the close: a close with
+	 * unread input (a pipelining client) would reset the connection
+	 * and drop what is still queued */
+	if (c->fd != -1 && c->corked)
+		shutdown(c->fd, SHUT_WR);
+	c->corked = 0;
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;

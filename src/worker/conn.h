@@ -27,6 +27,7 @@ struct conn {
 	int			 chunked;
 	int			 broken;	/* a write failed: client gone */
 	int			 head_only;	/* a HEAD request: no body in the answer */
+	int			 corked;	/* the last answer waits for the FIN */
 	uint64_t		 bytes_out;
 	int			 write_timeout_ms;
 	struct buf		 out;		/* scratch for heads and bodies */
