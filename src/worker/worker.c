@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,10 @@
 #define KA_MAX_REQUESTS	10000	/* per connection */
 
 struct worker W;
+/* SIGTERM sent to the worker itself (kill of the process group by a
+ * service manager or timeout(1)): finish the request in flight, then
+ * exit, as for the master's SHUTDOWN. */
+static volatile sig_atomic_t got_term;
 static struct conn C;	/* the connection being served */
 
 enum readres {
@@ -115,8 +120,7 @@ keep_alive_allowed(struct conn *c)
 	int64_t now;
 	int idle;
 
-	if (atomic_load(&sb->w[W.slot].stop))
-		W.shutdown = 1;		/* the SHUTDOWN message is on its way */
+	worker_check_stop();
 	if (!c->req.keep_alive || W.shutdown || c->nreq >= KA_MAX_REQUESTS)
 		return 0;
 	if (W.conf->keepalive_timeout_seconds == 0)
@@ -154,6 +158,7 @@ keepalive_wait(struct conn *c)
 	watch_after = mono_ms() + KA_YIELD_IDLE_MS;
 	for (;;) {
 		now = mono_ms();
+		worker_check_stop();
 		if (now >= deadline || W.shutdown)
 			return -1;
 		n = 0;
@@ -421,6 +426,22 @@ accept_one(struct sockaddr_storage *ss, socklen_t *sl)
 	return -1;
 }
 
+static void
+on_term(int sig)
+{
+	(void)sig;
+	got_term = 1;
+}
+
+/* The master's stop flag (its SHUTDOWN message is on its way), or a
+ * SIGTERM of our own: finish the request in flight and leave. */
+void
+worker_check_stop(void)
+{
+	if (got_term || atomic_load(&sb->w[W.slot].stop))
+		W.shutdown = 1;
+}
+
 /* Read the channel when the master says it wrote to it (sb mail). */
 void
 worker_check_mail(void)
@@ -428,8 +449,7 @@ worker_check_mail(void)
 	static uint32_t seen;
 	uint32_t now = atomic_load(&sb->w[W.slot].mail);
 
-	if (atomic_load(&sb->w[W.slot].stop))
-		W.shutdown = 1;
+	worker_check_stop();
 	if (now != seen) {
 		seen = now;
 		worker_poll_channel();
@@ -446,6 +466,7 @@ worker_main(const struct conf *conf, const struct listener *l, size_t nl,
 	socklen_t sl;
 	char peer[64], role[32];
 	size_t i;
+	struct sigaction sa;
 	int fd, r;
 
 	memset(&W, 0, sizeof(W));
@@ -458,6 +479,10 @@ worker_main(const struct conf *conf, const struct listener *l, size_t nl,
 	snprintf(role, sizeof(role), "worker %d", slot);
 	log_procinit(role);
 	log_hold();
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_term;	/* no SA_RESTART: waits end at once */
+	sigaction(SIGTERM, &sa, NULL);
 	fd_nonblock(chan, 1);
 	msgin_init(&W.in);
 	msgq_init(&W.out, 0);

@@ -33,6 +33,7 @@ extern struct worker W;
 /* Drain the channel without blocking; handles every queued message. */
 void	 worker_poll_channel(void);
 void	 worker_check_mail(void);
+void	 worker_check_stop(void);
 /* Queue a message to the master and try to send it now. */
 int	 worker_send(struct msg_out *);
 

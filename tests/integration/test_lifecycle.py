@@ -525,6 +525,41 @@ def test_sigterm_in_flight(t):
              "nothing had to be killed", d.log()[-1500:])
 
 
+def test_sigterm_to_process_group(t):
+    # timeout(1), "kill -- -PGID" or a service manager killing the whole
+    # group send SIGTERM to the workers too: the request in flight still
+    # gets its answer, and no worker dies by the signal.
+    with Daemon({"WORKERS": 2, "MAX_WORKERS": 2,
+                 "SHUTDOWN_GRACE_SECONDS": 5,
+                 "BODY_TIMEOUT_SECONDS": 20}) as d:
+        d.wait_idle(2)
+        c = Conn(d.port)
+        body = b'{"model":"m","messages":[{"role":"user","content":"hi"}]}'
+        body = body + b" " * (100 - len(body))
+        c.send(http_req("POST", "/v1/chat/completions",
+                        dict(AUTH, **{"Content-Type": "application/json",
+                                      "Content-Length": "100"})) + body[:40])
+        b = wait_until(lambda: [w for w in d.status()["workers"]
+                                if w["state"] == "busy"], 3)
+        t.ok(b, "a slow request is being read", str(d.status()))
+        os.killpg(d.pgid, signal.SIGTERM)
+        time.sleep(0.5)
+        try:
+            c.send(body[40:])
+            r = c.recv_response(5)
+        except OSError as e:
+            r = None
+            t.diag("send/recv: %r" % e)
+        t.ok(r is not None and dialect_answer(r.status, r.body, "openai",
+                                              r.headers),
+             "the request in flight gets its answer", repr(r))
+        c.close()
+        rc = d.wait(8)
+        t.eq(rc, 0, "the daemon exits 0", d.log()[-1500:])
+        t.ok("killed by signal" not in d.log(),
+             "no worker was killed by the signal", d.log()[-1500:])
+
+
 def _probe_refused(port, timeout):
     """(True, why) when a connection is refused, reset, closed or
     answered with 503 within timeout; (False, why) when it hangs."""
@@ -945,7 +980,8 @@ if __name__ == "__main__":
           test_second_instance_refused, test_reload_good,
           test_reload_broken, test_reload_in_flight, test_sighup,
           test_reload_stress, test_reload_new_port, test_kill9_worker,
-          test_stop_a, test_sigterm_in_flight, test_grace_expires,
+          test_stop_a, test_sigterm_in_flight,
+          test_sigterm_to_process_group, test_grace_expires,
           test_master_crash_recovery, test_sigint_and_idle_stop,
           test_keepalive_fairness_one_worker,
           test_keepalive_fairness_yield, test_adaptive_growth,
