@@ -138,8 +138,10 @@ transfer(void)
 		mc = curl_multi_perform(multi, &running);
 		if (mc != CURLM_OK || running == 0)
 			break;
-		/* at most a second, so that the progress callback runs;
-		 * held log lines are written once the upstream is quiet */
+		/* at most a second, so that the progress callback runs.
+		 * Held log lines are written when a wait ends with nothing
+		 * to read (a quiet upstream, or one of curl's timers), and
+		 * at the latest a second after the oldest was held */
 		nfds = 0;
 		mc = curl_multi_wait(multi, NULL, 0, log_pending() ? 50 : 1000,
 		    &nfds);
