@@ -459,6 +459,31 @@ def test_stop_a(t):
 # ---------------------------------------------------------------------
 # graceful stop with a request in flight
 
+def start_slow_request(t, d):
+    """A chat request whose body stops after 40 of its 100 bytes, being
+    read by a worker: (connection, the whole body)."""
+    c = Conn(d.port)
+    body = b'{"model":"m","messages":[{"role":"user","content":"hi"}]}'
+    body = body + b" " * (100 - len(body))
+    c.send(http_req("POST", "/v1/chat/completions",
+                    dict(AUTH, **{"Content-Type": "application/json",
+                                  "Content-Length": "100"})) + body[:40])
+    b = wait_until(lambda: [w for w in d.status()["workers"]
+                            if w["state"] == "busy"], 3)
+    t.ok(b, "the slow request is being read", str(d.status()))
+    return c, body
+
+
+def finish_slow_request(t, c, body):
+    """Send the rest of start_slow_request's body: the answer, or None."""
+    try:
+        c.send(body[40:])
+        return c.recv_response(5)
+    except OSError as e:
+        t.diag("send/recv: %r" % e)
+        return None
+
+
 def test_sigterm_in_flight(t):
     grace = 5
     with Daemon({"WORKERS": 3, "MAX_WORKERS": 3,
@@ -466,15 +491,7 @@ def test_sigterm_in_flight(t):
                  "BODY_TIMEOUT_SECONDS": 20,
                  "KEEPALIVE_TIMEOUT_SECONDS": 30}) as d:
         d.wait_idle(3)
-        c = Conn(d.port)
-        body = b'{"model":"m","messages":[{"role":"user","content":"hi"}]}'
-        body = body + b" " * (100 - len(body))
-        c.send(http_req("POST", "/v1/chat/completions",
-                        dict(AUTH, **{"Content-Type": "application/json",
-                                      "Content-Length": "100"})) + body[:40])
-        b = wait_until(lambda: [w for w in d.status()["workers"]
-                                if w["state"] == "busy"], 3)
-        t.ok(b, "the slow request is being read", str(d.status()))
+        c, body = start_slow_request(t, d)
         # an idle keep-alive connection must not hold up the exit
         ka = Conn(d.port)
         ka.send(http_req("GET", "/health"))
@@ -498,12 +515,7 @@ def test_sigterm_in_flight(t):
         ka.close()
         time.sleep(max(0, 1.0 - (time.monotonic() - t0)))
         t.ok(d.running(), "the master waits for the request in flight")
-        try:
-            c.send(body[40:])
-            r = c.recv_response(5)
-        except OSError as e:
-            r = None
-            t.diag("send/recv: %r" % e)
+        r = finish_slow_request(t, c, body)
         t.ok(r is not None and r.status >= 200,
              "the in-flight request gets its HTTP answer", repr(r))
         t.ok(r is not None and
@@ -533,23 +545,10 @@ def test_sigterm_to_process_group(t):
                  "SHUTDOWN_GRACE_SECONDS": 5,
                  "BODY_TIMEOUT_SECONDS": 20}) as d:
         d.wait_idle(2)
-        c = Conn(d.port)
-        body = b'{"model":"m","messages":[{"role":"user","content":"hi"}]}'
-        body = body + b" " * (100 - len(body))
-        c.send(http_req("POST", "/v1/chat/completions",
-                        dict(AUTH, **{"Content-Type": "application/json",
-                                      "Content-Length": "100"})) + body[:40])
-        b = wait_until(lambda: [w for w in d.status()["workers"]
-                                if w["state"] == "busy"], 3)
-        t.ok(b, "a slow request is being read", str(d.status()))
+        c, body = start_slow_request(t, d)
         os.killpg(d.pgid, signal.SIGTERM)
         time.sleep(0.5)
-        try:
-            c.send(body[40:])
-            r = c.recv_response(5)
-        except OSError as e:
-            r = None
-            t.diag("send/recv: %r" % e)
+        r = finish_slow_request(t, c, body)
         t.ok(r is not None and dialect_answer(r.status, r.body, "openai",
                                               r.headers),
              "the request in flight gets its answer", repr(r))
