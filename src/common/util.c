@@ -136,6 +136,18 @@ secret_mask(const char *secret, char *out, size_t outlen)
 		snprintf(out, outlen, "%.4s****", secret);
 }
 
+int
+hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 void
 sha256_hex(const void *s, size_t len, char out[65])
 {

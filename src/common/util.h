@@ -32,6 +32,8 @@ void	 secret_mask(const char *secret, char *out, size_t outlen);
 /* First 12 hex digits of SHA-256(s): a stable, non-reversible id. */
 void	 hash_id(const void *s, size_t len, char out[13]);
 void	 sha256_hex(const void *s, size_t len, char out[65]);
+/* The value of one hexadecimal digit, or -1. */
+int	 hex_digit(int c);
 
 void	 random_bytes(void *, size_t);
 /* In a new process after fork: forget the parent's random buffer. */

@@ -328,10 +328,16 @@ sup_flush(struct wslot *w)
 	atomic_fetch_add(&sb->w[w - M->w].mail, 1);
 }
 
+/*
+ * One pass over the generation's workers: how many are idle (waiting in
+ * accept, or starting), and how many have waited at least
+ * KA_YIELD_IDLE_MS for the next request on a kept-alive connection.
+ */
 static int
-count_idle(uint32_t gen)
+count_idle(uint32_t gen, int *held)
 {
-	int i, n = 0;
+	int64_t now = wall_ms();
+	int i, n = 0, h = 0;
 	uint32_t st;
 
 	for (i = 0; i < SB_SLOTS; i++) {
@@ -341,26 +347,12 @@ count_idle(uint32_t gen)
 		st = atomic_load(&sb->w[i].state);
 		if (st == SB_IDLE || st == SB_STARTING)
 			n++;
+		else if (st == SB_KEEPALIVE && now -
+		    atomic_load(&sb->w[i].since_ms) >= KA_YIELD_IDLE_MS)
+			h++;
 	}
-	return n;
-}
-
-/* Workers that have waited at least KA_YIELD_IDLE_MS for the next
- * request on a kept-alive connection. */
-static int
-count_held_idle(uint32_t gen, int64_t now_wall)
-{
-	int i, n = 0;
-
-	for (i = 0; i < SB_SLOTS; i++) {
-		if (M->w[i].pid == 0 || M->w[i].exiting ||
-		    M->w[i].generation != gen)
-			continue;
-		if (atomic_load(&sb->w[i].state) == SB_KEEPALIVE &&
-		    now_wall - atomic_load(&sb->w[i].since_ms) >=
-		    KA_YIELD_IDLE_MS)
-			n++;
-	}
+	if (held != NULL)
+		*held = h;
 	return n;
 }
 
@@ -422,10 +414,9 @@ sup_tick(void)
 	}
 	if (now >= next_sample) {
 		next_sample = now + SAMPLE_MS;
-		idle = count_idle(M->generation);
+		idle = count_idle(M->generation, &held);
 		if (min_idle == -1 || idle < min_idle)
 			min_idle = idle;
-		held = count_held_idle(M->generation, wall_ms());
 		if (min_held == -1 || held < min_held)
 			min_held = held;
 		q = listeners_queue(M->l, M->nl);
@@ -440,7 +431,7 @@ sup_tick(void)
 	if (M->reloading && now >= M->reload_deadline)
 		sup_finish_reload(sup_count(M->generation, 1) > 0,
 		    "the new workers did not become ready in time");
-	idle = min_idle == -1 ? count_idle(M->generation) : min_idle;
+	idle = min_idle == -1 ? count_idle(M->generation, NULL) : min_idle;
 	held = min_held == -1 ? 0 : min_held;
 	/* the queue drains slower than GROW_WAIT_MS at the completion
 	 * rate of the last tick: (qsum / nsamples) / (done / dt) > GROW_WAIT_MS,

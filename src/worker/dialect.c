@@ -211,6 +211,28 @@ c_parse_data_url(struct arena *a, const char *url, const char **media_type,
 }
 
 json_object *
+c_json_get(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+const char *
+c_json_str(json_object *o, const char *key, size_t *len)
+{
+	json_object *v = c_json_get(o, key);
+
+	if (v == NULL || !json_object_is_type(v, json_type_string))
+		return NULL;
+	if (len != NULL)
+		*len = (size_t)json_object_get_string_len(v);
+	return json_object_get_string(v);
+}
+
+json_object *
 c_parse_json(const char *s, size_t len)
 {
 	struct json_tokener *tok;

@@ -152,6 +152,11 @@ const char	*c_b64_clean(struct arena *, const char *, size_t len,
  */
 #define C_JSON_DEPTH	256
 json_object	*c_parse_json(const char *, size_t len);
+/* A member of o (borrowed), or NULL when o is not an object or has none. */
+json_object	*c_json_get(json_object *o, const char *key);
+/* A string member of o (borrowed; its length in *len when len is not
+ * NULL), or NULL when absent or not a string. */
+const char	*c_json_str(json_object *o, const char *key, size_t *len);
 /* "data:<mime>;base64,<b64>" → media type and payload; -1 if not a data URL. */
 int		 c_parse_data_url(struct arena *, const char *url,
 		    const char **media_type, const char **data, size_t *len);

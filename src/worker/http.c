@@ -25,7 +25,6 @@
 static int	 is_tchar(unsigned char);
 static int	 is_ows(unsigned char);
 static int	 is_token(const char *, size_t);
-static int	 hex_value(unsigned char);
 static int	 http_error(struct http_parser *, int, const char *);
 static enum http_result http_fail(struct http_parser *, int, const char *);
 static int	 byte_before(const struct http_parser *, const char *, size_t,
@@ -77,18 +76,6 @@ is_token(const char *s, size_t n)
 		if (!is_tchar((unsigned char)s[i]))
 			return 0;
 	return 1;
-}
-
-static int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Record why the request is refused; returns -1. */
@@ -641,7 +628,7 @@ chunk_size_parse(struct http_parser *p, const char *s, size_t len)
 	if (len > 0 && s[len - 1] == '\r')
 		len--;
 	for (i = 0; i < len; i++) {
-		d = hex_value((unsigned char)s[i]);
+		d = hex_digit((unsigned char)s[i]);
 		if (d == -1)
 			break;
 		if (i == HTTP_CHUNK_DIGITS) {
@@ -790,8 +777,8 @@ pct_next(const char *s, size_t n, size_t *i)
 		return ' ';
 	if (c != '%' || n - *i < 2)
 		return c;
-	hi = hex_value((unsigned char)s[*i]);
-	lo = hex_value((unsigned char)s[*i + 1]);
+	hi = hex_digit((unsigned char)s[*i]);
+	lo = hex_digit((unsigned char)s[*i + 1]);
 	if (hi == -1 || lo == -1)
 		return c;
 	*i += 2;

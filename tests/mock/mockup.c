@@ -638,18 +638,6 @@ parse_head(struct conn *c)
 	return 1;
 }
 
-static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decode the chunked body in place: data moves down to wp, right
  * behind the head.  1: complete (rp = end of the request); 0: need
@@ -678,7 +666,7 @@ chunk_step(struct conn *c)
 			v = 0;
 			digits = 0;
 			for (i = c->rp; d + i < nl; i++) {
-				x = hexval(d[i]);
+				x = hex_digit((unsigned char)d[i]);
 				if (x < 0)
 					break;
 				if (v > MOCK_MAX_BODY)

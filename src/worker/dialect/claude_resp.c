@@ -30,36 +30,11 @@
 
 /* ---- shared helpers ----------------------------------------------------- */
 
-/* A member of o (borrowed), or NULL. */
-static json_object *
-jget(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (o == NULL || !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-/* A string member (borrowed), or NULL. */
-static const char *
-jstr(json_object *o, const char *key, size_t *lenp)
-{
-	json_object *v = jget(o, key);
-
-	if (v == NULL || !json_object_is_type(v, json_type_string))
-		return NULL;
-	if (lenp != NULL)
-		*lenp = (size_t)json_object_get_string_len(v);
-	return json_object_get_string(v);
-}
-
 /* A non-negative integer member, or -1. */
 static int64_t
 jcount(json_object *o, const char *key)
 {
-	json_object *v = jget(o, key);
+	json_object *v = c_json_get(o, key);
 	int64_t n;
 
 	if (v == NULL || (!json_object_is_type(v, json_type_int) &&
@@ -752,8 +727,8 @@ emit_cl_error(struct c_sink *s, json_object *eo)
 	const char *type, *msg;
 	int status = 500;
 
-	type = cl_error_type(jstr(eo, "type", NULL), &status);
-	msg = jstr(eo, "message", NULL);
+	type = cl_error_type(c_json_str(eo, "type", NULL), &status);
+	msg = c_json_str(eo, "message", NULL);
 	if (msg == NULL && eo != NULL && json_object_is_type(eo,
 	    json_type_string))
 		msg = json_object_get_string(eo);
@@ -796,14 +771,14 @@ claude_decode_response(json_object *body, const struct c_opts *o,
 		seterr(err, errlen, "response is not a JSON object");
 		return -1;
 	}
-	type = jstr(body, "type", NULL);
+	type = c_json_str(body, "type", NULL);
 	if ((type != NULL && strcmp(type, "error") == 0) ||
-	    (type == NULL && jget(body, "error") != NULL)) {
-		if (emit_cl_error(s, jget(body, "error")) == -1)
+	    (type == NULL && c_json_get(body, "error") != NULL)) {
+		if (emit_cl_error(s, c_json_get(body, "error")) == -1)
 			goto refused;
 		return 0;
 	}
-	content = jget(body, "content");
+	content = c_json_get(body, "content");
 	if (content != NULL && !json_object_is_type(content, json_type_null) &&
 	    !json_object_is_type(content, json_type_array)) {
 		seterr(err, errlen, "content: not an array");
@@ -813,20 +788,20 @@ claude_decode_response(json_object *body, const struct c_opts *o,
 		content = NULL;
 
 	cl_usage_init(&cu);
-	cl_usage_merge(&cu, jget(body, "usage"));
+	cl_usage_merge(&cu, c_json_get(body, "usage"));
 	cl_usage_canon(&cu, &u, 0);
-	if (c_emit_start(s, jstr(body, "id", NULL), jstr(body, "model", NULL),
+	if (c_emit_start(s, c_json_str(body, "id", NULL), c_json_str(body, "model", NULL),
 	    &u) == -1)
 		goto refused;
 
 	n = content != NULL ? json_object_array_length(content) : 0;
 	for (i = 0; i < n; i++) {
 		bl = json_object_array_get_idx(content, i);
-		type = jstr(bl, "type", NULL);
+		type = c_json_str(bl, "type", NULL);
 		if (type == NULL)
 			continue;
 		if (strcmp(type, "text") == 0) {
-			t = jstr(bl, "text", &len);
+			t = c_json_str(bl, "text", &len);
 			if (c_emit_block_start(s, idx, C_BLOCK_TEXT, NULL,
 			    NULL) == -1 ||
 			    (t != NULL && c_emit_delta(s, idx, C_DELTA_TEXT,
@@ -834,8 +809,8 @@ claude_decode_response(json_object *body, const struct c_opts *o,
 			    c_emit_block_stop(s, idx) == -1)
 				goto refused;
 		} else if (strcmp(type, "thinking") == 0) {
-			t = jstr(bl, "thinking", &len);
-			sig = jstr(bl, "signature", &slen);
+			t = c_json_str(bl, "thinking", &len);
+			sig = c_json_str(bl, "signature", &slen);
 			if (c_emit_block_start(s, idx, C_BLOCK_THINKING, NULL,
 			    NULL) == -1 ||
 			    (t != NULL && c_emit_delta(s, idx,
@@ -846,14 +821,14 @@ claude_decode_response(json_object *body, const struct c_opts *o,
 				goto refused;
 		} else if (strcmp(type, "tool_use") == 0) {
 			tools = 1;
-			in = jget(bl, "input");
+			in = c_json_get(bl, "input");
 			t = input_text(in, &len);
 			if (t == NULL || len == 0) {
 				t = "{}";
 				len = 2;
 			}
 			if (c_emit_block_start(s, idx, C_BLOCK_TOOL_USE,
-			    jstr(bl, "id", NULL), jstr(bl, "name",
+			    c_json_str(bl, "id", NULL), c_json_str(bl, "name",
 			    NULL)) == -1 ||
 			    c_emit_delta(s, idx, C_DELTA_JSON, t, len) == -1 ||
 			    c_emit_block_stop(s, idx) == -1)
@@ -863,11 +838,11 @@ claude_decode_response(json_object *body, const struct c_opts *o,
 		idx++;
 	}
 
-	stop = cl_stop(jstr(body, "stop_reason", NULL));
+	stop = cl_stop(c_json_str(body, "stop_reason", NULL));
 	if (stop == C_STOP_NONE || (stop == C_STOP_END_TURN && tools))
 		stop = tools ? C_STOP_TOOL_USE : C_STOP_END_TURN;
 	cl_usage_canon(&cu, &u, 1);
-	if (c_emit_message_delta(s, stop, jstr(body, "stop_sequence", NULL),
+	if (c_emit_message_delta(s, stop, c_json_str(body, "stop_sequence", NULL),
 	    &u) == -1 || c_emit_message_stop(s) == -1)
 		goto refused;
 	return 0;
@@ -957,10 +932,10 @@ dec_block_start(struct cl_dec *st, json_object *d)
 	enum c_block kind;
 	int idx, out;
 
-	cb = jget(d, "content_block");
-	type = jstr(cb, "type", NULL);
-	idx = jget(d, "index") != NULL ?
-	    json_object_get_int(jget(d, "index")) : -1;
+	cb = c_json_get(d, "content_block");
+	type = c_json_str(cb, "type", NULL);
+	idx = c_json_get(d, "index") != NULL ?
+	    json_object_get_int(c_json_get(d, "index")) : -1;
 	if (dec_start(st, NULL, NULL) == -1)
 		return -1;
 	if (type == NULL)
@@ -984,19 +959,19 @@ dec_block_start(struct cl_dec *st, json_object *d)
 	if (kind == C_BLOCK_TOOL_USE)
 		st->tool_seen = 1;
 	if (c_emit_block_start(st->s, out, kind, kind == C_BLOCK_TOOL_USE ?
-	    jstr(cb, "id", NULL) : NULL, kind == C_BLOCK_TOOL_USE ?
-	    jstr(cb, "name", NULL) : NULL) == -1)
+	    c_json_str(cb, "id", NULL) : NULL, kind == C_BLOCK_TOOL_USE ?
+	    c_json_str(cb, "name", NULL) : NULL) == -1)
 		return -1;
 	switch (kind) {
 	case C_BLOCK_TEXT:
-		t = jstr(cb, "text", &len);
+		t = c_json_str(cb, "text", &len);
 		if (t != NULL && c_emit_delta(st->s, out, C_DELTA_TEXT, t,
 		    len) == -1)
 			return -1;
 		break;
 	case C_BLOCK_THINKING:
-		t = jstr(cb, "thinking", &len);
-		sig = jstr(cb, "signature", &slen);
+		t = c_json_str(cb, "thinking", &len);
+		sig = c_json_str(cb, "signature", &slen);
 		if ((t != NULL && c_emit_delta(st->s, out, C_DELTA_THINKING,
 		    t, len) == -1) || (sig != NULL && c_emit_delta(st->s, out,
 		    C_DELTA_SIGNATURE, sig, slen) == -1))
@@ -1004,7 +979,7 @@ dec_block_start(struct cl_dec *st, json_object *d)
 		break;
 	case C_BLOCK_TOOL_USE:
 		/* a non-empty input on the start (Kiro pseudo-streams) */
-		in = jget(cb, "input");
+		in = c_json_get(cb, "input");
 		if (in != NULL && ((json_object_is_type(in,
 		    json_type_object) && json_object_object_length(in) > 0) ||
 		    json_object_is_type(in, json_type_string))) {
@@ -1026,33 +1001,33 @@ dec_block_delta(struct cl_dec *st, json_object *d)
 	size_t len;
 	int idx;
 
-	idx = jget(d, "index") != NULL ?
-	    json_object_get_int(jget(d, "index")) : -1;
+	idx = c_json_get(d, "index") != NULL ?
+	    json_object_get_int(c_json_get(d, "index")) : -1;
 	if (st->ign && idx == st->ign_src)
 		return 0;
 	if (!st->open || (idx >= 0 && idx != st->open_src))
 		return 0;
-	delta = jget(d, "delta");
-	type = jstr(delta, "type", NULL);
+	delta = c_json_get(d, "delta");
+	type = c_json_str(delta, "type", NULL);
 	if (type == NULL)
 		return 0;
 	if (strcmp(type, "text_delta") == 0) {
-		t = jstr(delta, "text", &len);
+		t = c_json_str(delta, "text", &len);
 		return t ? c_emit_delta(st->s, st->next - 1, C_DELTA_TEXT, t,
 		    len) : 0;
 	}
 	if (strcmp(type, "thinking_delta") == 0) {
-		t = jstr(delta, "thinking", &len);
+		t = c_json_str(delta, "thinking", &len);
 		return t ? c_emit_delta(st->s, st->next - 1, C_DELTA_THINKING,
 		    t, len) : 0;
 	}
 	if (strcmp(type, "signature_delta") == 0) {
-		t = jstr(delta, "signature", &len);
+		t = c_json_str(delta, "signature", &len);
 		return t ? c_emit_delta(st->s, st->next - 1,
 		    C_DELTA_SIGNATURE, t, len) : 0;
 	}
 	if (strcmp(type, "input_json_delta") == 0) {
-		pj = jget(delta, "partial_json");
+		pj = c_json_get(delta, "partial_json");
 		if (pj == NULL || json_object_is_type(pj, json_type_null))
 			return 0;
 		t = input_text(pj, &len);
@@ -1065,19 +1040,19 @@ dec_block_delta(struct cl_dec *st, json_object *d)
 static int
 dec_message_delta(struct cl_dec *st, json_object *d)
 {
-	json_object *delta = jget(d, "delta");
+	json_object *delta = c_json_get(d, "delta");
 	const char *s;
 
-	s = jstr(delta, "stop_reason", NULL);
+	s = c_json_str(delta, "stop_reason", NULL);
 	if (s != NULL)
 		st->stop = cl_stop(s);
-	s = jstr(delta, "stop_sequence", NULL);
+	s = c_json_str(delta, "stop_sequence", NULL);
 	if (s != NULL) {
 		st->stop_seq = arena_strdup(st->a, s);
 		if (st->stop_seq == NULL)
 			return -1;
 	}
-	cl_usage_merge(&st->u, jget(d, "usage"));
+	cl_usage_merge(&st->u, c_json_get(d, "usage"));
 	return 0;
 }
 
@@ -1101,22 +1076,22 @@ claude_stream_decode(void *state, const char *event, json_object *data,
 		seterr(err, errlen, "stream event data is not a JSON object");
 		return -1;
 	}
-	type = jstr(data, "type", NULL);
+	type = c_json_str(data, "type", NULL);
 	if (type == NULL)
 		type = event;
 	if (type == NULL)
 		return 0;
 
 	if (strcmp(type, "message_start") == 0) {
-		m = jget(data, "message");
-		cl_usage_merge(&st->u, jget(m, "usage"));
-		r = dec_start(st, jstr(m, "id", NULL), jstr(m, "model", NULL));
+		m = c_json_get(data, "message");
+		cl_usage_merge(&st->u, c_json_get(m, "usage"));
+		r = dec_start(st, c_json_str(m, "id", NULL), c_json_str(m, "model", NULL));
 	} else if (strcmp(type, "content_block_start") == 0)
 		r = dec_block_start(st, data);
 	else if (strcmp(type, "content_block_delta") == 0)
 		r = dec_block_delta(st, data);
 	else if (strcmp(type, "content_block_stop") == 0) {
-		m = jget(data, "index");
+		m = c_json_get(data, "index");
 		if (st->ign && m != NULL &&
 		    json_object_get_int(m) == st->ign_src)
 			st->ign = 0;
@@ -1134,7 +1109,7 @@ claude_stream_decode(void *state, const char *event, json_object *data,
 		r = st->s->event(st->s, &pe);
 	} else if (strcmp(type, "error") == 0) {
 		st->failed = 1;
-		r = emit_cl_error(st->s, jget(data, "error"));
+		r = emit_cl_error(st->s, c_json_get(data, "error"));
 	}
 	if (r == -1) {
 		st->failed = 1;
@@ -1175,9 +1150,9 @@ claude_decode_models(json_object *body, struct arena *a,
 
 	*out = NULL;
 	*np = 0;
-	arr = jget(body, "data");
+	arr = c_json_get(body, "data");
 	if (arr == NULL || !json_object_is_type(arr, json_type_array))
-		arr = jget(body, "models");
+		arr = c_json_get(body, "models");
 	if (arr == NULL || !json_object_is_type(arr, json_type_array))
 		return -1;
 	n = json_object_array_length(arr);
@@ -1188,23 +1163,23 @@ claude_decode_models(json_object *body, struct arena *a,
 		return -1;
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(arr, i);
-		id = jstr(e, "id", NULL);
+		id = c_json_str(e, "id", NULL);
 		if (id == NULL || *id == '\0')
-			id = jstr(e, "name", NULL);
+			id = c_json_str(e, "name", NULL);
 		if (id != NULL && strncmp(id, "models/", 7) == 0)
 			id += 7;
 		if (id == NULL || *id == '\0')
 			continue;
-		dn = jstr(e, "display_name", NULL);
+		dn = c_json_str(e, "display_name", NULL);
 		if (dn == NULL)
-			dn = jstr(e, "displayName", NULL);
+			dn = c_json_str(e, "displayName", NULL);
 		m[k].id = arena_strdup(a, id);
 		m[k].display_name = dn != NULL ? arena_strdup(a, dn) : NULL;
 		m[k].owned_by = "anthropic";
 		if (m[k].id == NULL || (dn != NULL &&
 		    m[k].display_name == NULL))
 			return -1;
-		ca = jstr(e, "created_at", NULL);
+		ca = c_json_str(e, "created_at", NULL);
 		v = ca != NULL ? iso8601_parse(ca) : -1;
 		if (v >= 0)
 			m[k].created = v / 1000;
@@ -1253,16 +1228,16 @@ claude_decode_error(int status, json_object *body, const char *raw,
 	out->status = status >= 100 && status <= 599 ? status : 500;
 	out->etype = NULL;
 	out->message[0] = '\0';
-	eo = jget(body, "error");
+	eo = c_json_get(body, "error");
 	if (eo != NULL && json_object_is_type(eo, json_type_object)) {
-		msg = jstr(eo, "message", &len);
-		out->etype = cl_error_type(jstr(eo, "type", NULL), NULL);
+		msg = c_json_str(eo, "message", &len);
+		out->etype = cl_error_type(c_json_str(eo, "type", NULL), NULL);
 	} else if (eo != NULL && json_object_is_type(eo, json_type_string)) {
 		msg = json_object_get_string(eo);
 		len = (size_t)json_object_get_string_len(eo);
 	}
 	if (msg == NULL)
-		msg = jstr(body, "message", &len);
+		msg = c_json_str(body, "message", &len);
 	if (msg == NULL && raw != NULL && rawlen > 0) {
 		msg = raw;
 		len = rawlen;

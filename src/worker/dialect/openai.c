@@ -36,29 +36,6 @@ const struct dialect_ops dialect_openai = {
 
 /* ---- shared helpers ------------------------------------------------------ */
 
-json_object *
-oai_get(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-const char *
-oai_str(json_object *o, const char *key, size_t *len)
-{
-	json_object *v;
-
-	v = oai_get(o, key);
-	if (v == NULL || !json_object_is_type(v, json_type_string))
-		return NULL;
-	if (len != NULL)
-		*len = (size_t)json_object_get_string_len(v);
-	return json_object_get_string(v);
-}
-
 int
 oai_double(struct buf *b, double v)
 {
@@ -150,7 +127,7 @@ count_of(json_object *o, const char *key)
 	int64_t n;
 	double d;
 
-	v = oai_get(o, key);
+	v = c_json_get(o, key);
 	if (v == NULL)
 		return -1;
 	if (json_object_is_type(v, json_type_int)) {
@@ -179,13 +156,13 @@ oai_usage_parse(json_object *u, struct c_usage *out)
 	out->output = count_of(u, "completion_tokens");
 	if (out->output < 0)
 		out->output = count_of(u, "output_tokens");
-	out->cache_read = count_of(oai_get(u, "prompt_tokens_details"),
+	out->cache_read = count_of(c_json_get(u, "prompt_tokens_details"),
 	    "cached_tokens");
 	if (out->cache_read < 0)
 		out->cache_read = count_of(u, "prompt_cache_hit_tokens");
 	if (out->cache_read < 0)
 		out->cache_read = count_of(u, "cached_tokens");
-	out->reasoning = count_of(oai_get(u, "completion_tokens_details"),
+	out->reasoning = count_of(c_json_get(u, "completion_tokens_details"),
 	    "reasoning_tokens");
 	out->cache_write = 0;
 	if (out->input < 0)
@@ -234,7 +211,7 @@ oai_error_status(json_object *err, int dflt)
 	if (err == NULL || !json_object_is_type(err, json_type_object))
 		return dflt;
 	for (k = 0; k < nitems(keys); k++) {
-		v = oai_get(err, keys[k]);
+		v = c_json_get(err, keys[k]);
 		if (v == NULL)
 			continue;
 		if (json_object_is_type(v, json_type_int)) {
@@ -264,14 +241,14 @@ oai_error_message(json_object *body)
 		body = json_object_array_get_idx(body, 0);
 	if (body == NULL || !json_object_is_type(body, json_type_object))
 		return NULL;
-	e = oai_get(body, "error");
+	e = c_json_get(body, "error");
 	if (e != NULL && json_object_is_type(e, json_type_string) &&
 	    json_object_get_string_len(e) > 0)
 		return json_object_get_string(e);
-	s = oai_str(e, "message", NULL);
+	s = c_json_str(e, "message", NULL);
 	if (s != NULL && *s != '\0')
 		return s;
-	s = oai_str(body, "message", NULL);
+	s = c_json_str(body, "message", NULL);
 	if (s != NULL && *s != '\0')
 		return s;
 	return NULL;
@@ -324,7 +301,7 @@ openai_decode_error(int status, json_object *body, const char *raw,
 	if (b != NULL && json_object_is_type(b, json_type_array) &&
 	    json_object_array_length(b) > 0)
 		b = json_object_array_get_idx(b, 0);
-	type = oai_str(oai_get(b, "error"), "type", NULL);
+	type = c_json_str(c_json_get(b, "error"), "type", NULL);
 	for (i = 0; type != NULL && i < nitems(claude_types); i++)
 		if (strcmp(type, claude_types[i]) == 0)
 			out->etype = claude_types[i];
@@ -414,10 +391,10 @@ openai_decode_models(json_object *body, struct arena *a,
 	if (json_object_is_type(body, json_type_array))
 		arr = body;
 	else {
-		arr = oai_get(body, "data");
+		arr = c_json_get(body, "data");
 		if (arr == NULL || !json_object_is_type(arr,
 		    json_type_array)) {
-			arr = oai_get(body, "models");
+			arr = c_json_get(body, "models");
 			from_models = 1;
 		}
 	}
@@ -432,9 +409,9 @@ openai_decode_models(json_object *body, struct arena *a,
 		if (e == NULL || !json_object_is_type(e, json_type_object))
 			continue;
 		google = 0;
-		id = oai_str(e, "id", NULL);
+		id = c_json_str(e, "id", NULL);
 		if (id == NULL || *id == '\0')
-			id = oai_str(e, "name", NULL);
+			id = c_json_str(e, "name", NULL);
 		if (id != NULL && strncmp(id, "models/", 7) == 0) {
 			id += 7;
 			google = 1;
@@ -442,15 +419,15 @@ openai_decode_models(json_object *body, struct arena *a,
 		if (id == NULL || *id == '\0')
 			continue;
 		m[k].id = adup(a, id);
-		m[k].display_name = adup(a, oai_str(e, "display_name", NULL));
+		m[k].display_name = adup(a, c_json_str(e, "display_name", NULL));
 		if (m[k].display_name == NULL)
-			m[k].display_name = adup(a, oai_str(e, "displayName",
+			m[k].display_name = adup(a, c_json_str(e, "displayName",
 			    NULL));
-		m[k].owned_by = adup(a, oai_str(e, "owned_by", NULL));
+		m[k].owned_by = adup(a, c_json_str(e, "owned_by", NULL));
 		if (m[k].owned_by == NULL && from_models)
 			m[k].owned_by = google ? "google" : "anthropic";
 		v = count_of(e, "created");
-		ts = oai_str(e, "created_at", NULL);
+		ts = c_json_str(e, "created_at", NULL);
 		if (v <= 0 && ts != NULL)
 			v = iso8601_parse(ts) / 1000;
 		if (v > 0)

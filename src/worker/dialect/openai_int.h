@@ -41,9 +41,7 @@ void	 openai_decode_error(int, json_object *, const char *, size_t,
 
 /* Shared helpers (openai.c). */
 /* A member of an object, borrowed; NULL when absent or JSON null. */
-json_object *oai_get(json_object *, const char *key);
 /* The string value of a member, borrowed; NULL unless it is a string. */
-const char *oai_str(json_object *, const char *key, size_t *len);
 /* A finite double as a JSON number, shortest form that reads back. */
 int	 oai_double(struct buf *, double);
 /* IR stop reason -> OpenAI finish_reason (conversion.md §4.3). */

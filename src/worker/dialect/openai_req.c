@@ -122,7 +122,7 @@ want_str(struct dctx *d, json_object *o, const char *path, const char *key,
 	*s = NULL;
 	if (len != NULL)
 		*len = 0;
-	v = oai_get(o, key);
+	v = c_json_get(o, key);
 	if (v == NULL)
 		return 0;
 	if (!json_object_is_type(v, json_type_string))
@@ -153,7 +153,7 @@ want_obj(struct dctx *d, json_object *o, const char *path, const char *key,
 	json_object *v;
 
 	*out = NULL;
-	v = oai_get(o, key);
+	v = c_json_get(o, key);
 	if (v == NULL)
 		return 0;
 	if (!json_object_is_type(v, json_type_object))
@@ -169,7 +169,7 @@ want_arr(struct dctx *d, json_object *o, const char *path, const char *key,
 	json_object *v;
 
 	*out = NULL;
-	v = oai_get(o, key);
+	v = c_json_get(o, key);
 	if (v == NULL)
 		return 0;
 	if (!json_object_is_type(v, json_type_array))
@@ -184,7 +184,7 @@ want_bool(struct dctx *d, json_object *o, const char *path, const char *key,
 {
 	json_object *v;
 
-	v = oai_get(o, key);
+	v = c_json_get(o, key);
 	if (v == NULL)
 		return 0;
 	if (!json_object_is_type(v, json_type_boolean))
@@ -203,7 +203,7 @@ want_num(struct dctx *d, json_object *o, const char *path, const char *key,
 	json_object *v;
 	double x;
 
-	v = oai_get(o, key);
+	v = c_json_get(o, key);
 	if (v == NULL)
 		return 0;
 	if (json_object_is_type(v, json_type_int))
@@ -229,7 +229,7 @@ want_int(struct dctx *d, json_object *o, const char *path, const char *key,
 	double x;
 	int64_t n;
 
-	v = oai_get(o, key);
+	v = c_json_get(o, key);
 	if (v == NULL)
 		return 0;
 	if (json_object_is_type(v, json_type_int))
@@ -447,7 +447,7 @@ part_image_url(struct dctx *d, json_object *part, const char *path,
 	size_t len;
 	char sub[PATHLEN];
 
-	v = oai_get(part, "image_url");
+	v = c_json_get(part, "image_url");
 	if (v == NULL)
 		return fail(d, path, "image_url", "required");
 	if (json_object_is_type(v, json_type_string))
@@ -600,7 +600,7 @@ part_audio(struct dctx *d, json_object *part, const char *path,
 		return 0;
 	}
 	/* legacy {type:"audio", audio_url:{url} | "<data URL>"} */
-	v = oai_get(part, "audio_url");
+	v = c_json_get(part, "audio_url");
 	if (v == NULL)
 		return fail(d, path, "input_audio", "required");
 	subpath(sub, path, "audio_url", -1);
@@ -789,7 +789,7 @@ decode_part(struct dctx *d, json_object *part, const char *path,
 		if (need_str(d, part, path, "id", &p->id, NULL) == -1 ||
 		    need_str(d, part, path, "name", &p->name, NULL) == -1)
 			return -1;
-		v = oai_get(part, "input");
+		v = c_json_get(part, "input");
 		if (v != NULL && !json_object_is_type(v, json_type_object) &&
 		    !json_object_is_type(v, json_type_string))
 			return fail(d, path, "input", "must be an object");
@@ -803,7 +803,7 @@ decode_part(struct dctx *d, json_object *part, const char *path,
 		p->type = C_TOOL_RESULT;
 		if (need_str(d, part, path, "tool_use_id", &p->id,
 		    NULL) == -1 ||
-		    result_content(d, oai_get(part, "content"), path,
+		    result_content(d, c_json_get(part, "content"), path,
 		    "content", p) == -1 ||
 		    want_bool(d, part, path, "is_error", &has,
 		    &p->is_error) == -1)
@@ -830,7 +830,7 @@ decode_part(struct dctx *d, json_object *part, const char *path,
 			return -1;
 	}
 	/* Anthropic cache_control (some clients send it in OpenAI parts) */
-	v = oai_get(part, "cache_control");
+	v = c_json_get(part, "cache_control");
 	if (l->n > before && v != NULL && json_object_is_type(v,
 	    json_type_object))
 		l->p[l->n - 1].cache_control = 1;
@@ -846,7 +846,7 @@ decode_content(struct dctx *d, json_object *m, const char *path,
 	size_t i, n;
 	char sub[PATHLEN];
 
-	v = oai_get(m, "content");
+	v = c_json_get(m, "content");
 	if (v == NULL)
 		return 0;
 	if (json_object_is_type(v, json_type_string))
@@ -875,7 +875,7 @@ decode_system(struct dctx *d, json_object *m, const char *path)
 	size_t i, n, len;
 	char sub[PATHLEN];
 
-	v = oai_get(m, "content");
+	v = c_json_get(m, "content");
 	if (v == NULL)
 		return 0;
 	if (json_object_is_type(v, json_type_string)) {
@@ -905,7 +905,7 @@ decode_system(struct dctx *d, json_object *m, const char *path)
 		if (add_text(d, &d->sys, s, len) == -1)
 			return -1;
 		p = &d->sys.p[d->sys.n - 1];
-		cc = oai_get(e, "cache_control");
+		cc = c_json_get(e, "cache_control");
 		if (cc != NULL && json_object_is_type(cc, json_type_object))
 			p->cache_control = 1;
 	}
@@ -939,7 +939,7 @@ decode_tool_call(struct dctx *d, json_object *tc, const char *path,
 		return -1;
 	if (*p->name == '\0')
 		return fail(d, sub, "name", "must not be empty");
-	args = oai_get(fn, "arguments");
+	args = c_json_get(fn, "arguments");
 	if (args != NULL && !json_object_is_type(args, json_type_string) &&
 	    !json_object_is_type(args, json_type_object))
 		return fail(d, sub, "arguments", "must be a string");
@@ -997,7 +997,7 @@ decode_assistant(struct dctx *d, json_object *m, const char *path,
 		if (need_str(d, v, sub, "name", &p->name, NULL) == -1)
 			return -1;
 		p->id = new_call_id(d);
-		p->input = args_compact(d, oai_get(v, "arguments"),
+		p->input = args_compact(d, c_json_get(v, "arguments"),
 		    &p->input_len);
 		if (p->id == NULL || p->input == NULL ||
 		    call_add(d, p->id, p->name) == -1)
@@ -1031,7 +1031,7 @@ decode_result(struct dctx *d, json_object *m, const char *path,
 			return -1;
 		call_answer_id(d, p->id);
 	}
-	return result_content(d, oai_get(m, "content"), path, "content", p);
+	return result_content(d, c_json_get(m, "content"), path, "content", p);
 }
 
 static int
@@ -1063,7 +1063,7 @@ decode_messages(struct dctx *d, json_object *msgs)
 				return -1;
 			continue;
 		} else if (strcmp(role, "user") == 0) {
-			if (oai_get(m, "content") == NULL)
+			if (c_json_get(m, "content") == NULL)
 				return fail(d, path, "content", "required");
 			if (decode_content(d, m, path, &l) == -1)
 				return -1;
@@ -1181,7 +1181,7 @@ decode_tool(struct dctx *d, json_object *t, const char *path,
 		*keep = 1;
 		return 0;
 	}
-	if (oai_get(t, "name") == NULL) {
+	if (c_json_get(t, "name") == NULL) {
 		/* an OpenAI built-in ({type:"web_search"} ...): dropped */
 		if (type != NULL)
 			return 0;
@@ -1279,10 +1279,10 @@ decode_tool_choice(struct dctx *d, json_object *body, struct c_request *r)
 	char sub[PATHLEN];
 	int has = 0, dis = 0;
 
-	v = oai_get(body, key);
+	v = c_json_get(body, key);
 	if (v == NULL) {
 		key = "function_call";
-		v = oai_get(body, key);
+		v = c_json_get(body, key);
 		if (v == NULL)
 			return 0;
 		if (json_object_is_type(v, json_type_object)) {
@@ -1324,8 +1324,8 @@ decode_tool_choice(struct dctx *d, json_object *body, struct c_request *r)
 		return 0;
 	}
 	if (strcmp(type, "allowed_tools") == 0) {
-		fn = oai_get(v, "allowed_tools");
-		name = oai_str(fn, "mode", NULL);
+		fn = c_json_get(v, "allowed_tools");
+		name = c_json_str(fn, "mode", NULL);
 		r->tool_choice = name != NULL && strcmp(name, "required") ==
 		    0 ? C_TC_ANY : C_TC_AUTO;
 		return 0;
@@ -1342,7 +1342,7 @@ decode_stop(struct dctx *d, json_object *body, struct c_request *r)
 	size_t i, n;
 	char path[PATHLEN];
 
-	v = oai_get(body, "stop");
+	v = c_json_get(body, "stop");
 	if (v == NULL)
 		return 0;
 	if (json_object_is_type(v, json_type_string)) {
@@ -1480,23 +1480,23 @@ decode_reasoning(struct dctx *d, json_object *body, struct c_request *r)
 	}
 	if (want_obj(d, body, "", "extra_body", &xb) == -1)
 		return -1;
-	v = oai_get(body, "thinking");
+	v = c_json_get(body, "thinking");
 	if (v != NULL && decode_thinking_obj(d, v, "thinking", r) == -1)
 		return -1;
 	if (xb == NULL)
 		return 0;
-	s = oai_str(xb, "reasoning_effort", NULL);
+	s = c_json_str(xb, "reasoning_effort", NULL);
 	if (r->reasoning_effort == NULL && s != NULL)
 		r->reasoning_effort = effort_of(s);
-	v = oai_get(xb, "thinking");
+	v = c_json_get(xb, "thinking");
 	if (v != NULL && decode_thinking_obj(d, v, "extra_body.thinking",
 	    r) == -1)
 		return -1;
-	v = oai_get(oai_get(xb, "anthropic"), "thinking");
+	v = c_json_get(c_json_get(xb, "anthropic"), "thinking");
 	if (v != NULL && decode_thinking_obj(d, v,
 	    "extra_body.anthropic.thinking", r) == -1)
 		return -1;
-	g = oai_get(oai_get(xb, "google"), "thinking_config");
+	g = c_json_get(c_json_get(xb, "google"), "thinking_config");
 	if (g == NULL)
 		return 0;
 	if (!json_object_is_type(g, json_type_object))
@@ -1552,7 +1552,7 @@ decode_params(struct dctx *d, json_object *body, struct c_request *r)
 	    &r->has_parallel_tool_calls, &r->parallel_tool_calls) == -1)
 		return -1;
 	/* extra_body.top_k: clients that send extra_body literally */
-	xb = oai_get(body, "extra_body");
+	xb = c_json_get(body, "extra_body");
 	if (r->top_k == 0 && xb != NULL && json_object_is_type(xb,
 	    json_type_object) && want_int(d, xb, "extra_body", "top_k", 0,
 	    NULL, &r->top_k) == -1)
@@ -1761,9 +1761,9 @@ schema_write(struct buf *b, json_object *s, int depth)
 	if (s == NULL || !json_object_is_type(s, json_type_object) ||
 	    depth > SCHEMA_DEPTH)
 		return jw_obj(b, s);
-	nv = oai_get(s, "nullable");
+	nv = c_json_get(s, "nullable");
 	nullable = nv != NULL && json_object_is_type(nv, json_type_boolean) &&
-	    json_object_get_boolean(nv) && oai_get(s, "type") != NULL;
+	    json_object_get_boolean(nv) && c_json_get(s, "type") != NULL;
 	r |= buf_addc(b, '{');
 	it = json_object_iter_begin(s);
 	end = json_object_iter_end(s);

@@ -600,7 +600,7 @@ dec_error(struct odec *d, json_object *body)
 
 	d->errored = 1;
 	msg = oai_error_message(body);
-	return c_emit_error(d->sink, oai_error_status(oai_get(body, "error"),
+	return c_emit_error(d->sink, oai_error_status(c_json_get(body, "error"),
 	    500), NULL, msg != NULL ? msg : "upstream error");
 }
 
@@ -612,7 +612,7 @@ args_of(json_object *fn, size_t *len)
 	json_object *v;
 
 	*len = 0;
-	v = oai_get(fn, "arguments");
+	v = c_json_get(fn, "arguments");
 	if (v == NULL)
 		return NULL;
 	if (json_object_is_type(v, json_type_string)) {
@@ -649,12 +649,12 @@ dec_message(struct odec *d, json_object *msg)
 	size_t len, i, n;
 	char gen[40];
 
-	str = oai_str(msg, "reasoning_content", &len);
+	str = c_json_str(msg, "reasoning_content", &len);
 	if (str == NULL || len == 0)
-		str = oai_str(msg, "reasoning", &len);
+		str = c_json_str(msg, "reasoning", &len);
 	if (str != NULL && dec_text(d, C_BLOCK_THINKING, str, len) == -1)
 		return -1;
-	v = oai_get(msg, "content");
+	v = c_json_get(msg, "content");
 	if (v != NULL && json_object_is_type(v, json_type_string)) {
 		if (dec_text(d, C_BLOCK_TEXT, json_object_get_string(v),
 		    (size_t)json_object_get_string_len(v)) == -1)
@@ -662,33 +662,33 @@ dec_message(struct odec *d, json_object *msg)
 	} else if (v != NULL && json_object_is_type(v, json_type_array)) {
 		n = json_object_array_length(v);
 		for (i = 0; i < n; i++) {
-			str = oai_str(json_object_array_get_idx(v, i), "text",
+			str = c_json_str(json_object_array_get_idx(v, i), "text",
 			    &len);
 			if (str != NULL && dec_text(d, C_BLOCK_TEXT, str,
 			    len) == -1)
 				return -1;
 		}
 	}
-	str = oai_str(msg, "refusal", &len);
+	str = c_json_str(msg, "refusal", &len);
 	if (str != NULL && len > 0) {
 		if (dec_text(d, C_BLOCK_TEXT, str, len) == -1)
 			return -1;
 		d->stop = C_STOP_REFUSAL;
 	}
-	tcs = oai_get(msg, "tool_calls");
+	tcs = c_json_get(msg, "tool_calls");
 	n = tcs != NULL && json_object_is_type(tcs, json_type_array) ?
 	    json_object_array_length(tcs) : 0;
 	for (i = 0; i <= n; i++) {
 		/* i == n: a legacy function_call */
 		if (i < n) {
 			v = json_object_array_get_idx(tcs, i);
-			fn = oai_get(v, "function");
-			id = oai_str(v, "id", NULL);
+			fn = c_json_get(v, "function");
+			id = c_json_str(v, "id", NULL);
 		} else {
-			fn = oai_get(msg, "function_call");
+			fn = c_json_get(msg, "function_call");
 			id = NULL;
 		}
-		name = oai_str(fn, "name", NULL);
+		name = c_json_str(fn, "name", NULL);
 		if (name == NULL || *name == '\0')
 			continue;
 		if (id == NULL || *id == '\0') {
@@ -725,15 +725,15 @@ openai_decode_response(json_object *body, const struct c_opts *o,
 		return -1;
 	}
 	dec_init(&d, NULL, s);
-	choices = oai_get(body, "choices");
+	choices = c_json_get(body, "choices");
 	if (choices != NULL && !json_object_is_type(choices, json_type_array))
 		choices = NULL;
-	if (oai_get(body, "error") != NULL && choices == NULL) {
+	if (c_json_get(body, "error") != NULL && choices == NULL) {
 		if (dec_error(&d, body) == -1)
 			goto abort;
 		return 0;
 	}
-	uo = oai_get(body, "usage");
+	uo = c_json_get(body, "usage");
 	if (uo != NULL && json_object_is_type(uo, json_type_object)) {
 		(void)oai_usage_parse(uo, &u);
 		d.usage = u;
@@ -746,21 +746,21 @@ openai_decode_response(json_object *body, const struct c_opts *o,
 		su.cache_read = u.cache_read;
 		su.cache_write = u.cache_write;
 	}
-	if (c_emit_start(s, oai_str(body, "id", NULL), oai_str(body, "model",
+	if (c_emit_start(s, c_json_str(body, "id", NULL), c_json_str(body, "model",
 	    NULL), &su) == -1)
 		goto abort;
 	ch = NULL;
 	if (choices != NULL && json_object_array_length(choices) > 0)
 		ch = json_object_array_get_idx(choices, 0);
-	msg = oai_get(ch, "message");
+	msg = c_json_get(ch, "message");
 	if (msg == NULL || !json_object_is_type(msg, json_type_object))
-		msg = oai_get(ch, "delta");
+		msg = c_json_get(ch, "delta");
 	if (msg != NULL && !json_object_is_type(msg, json_type_object))
 		msg = NULL;
 	if (dec_message(&d, msg) == -1)
 		goto abort;
 	/* a refusal stays one when the server says "stop" */
-	fs = oai_finish_parse(oai_str(ch, "finish_reason", NULL));
+	fs = oai_finish_parse(c_json_str(ch, "finish_reason", NULL));
 	if (fs != C_STOP_NONE && !(d.stop == C_STOP_REFUSAL &&
 	    fs == C_STOP_END_TURN))
 		d.stop = fs;
@@ -841,7 +841,7 @@ tool_fragment(struct odec *d, json_object *fn, const char *id, int64_t key,
 	size_t alen, ncap;
 	char *np;
 
-	name = oai_str(fn, "name", NULL);
+	name = c_json_str(fn, "name", NULL);
 	args = args_of(fn, &alen);
 	t = tool_find(d, key);
 	if (t != NULL && t->ir >= 0 && id != NULL && *id != '\0' &&
@@ -915,38 +915,38 @@ dec_choice(struct odec *d, json_object *ch, char *err, size_t errlen)
 	size_t len, i, n;
 	int64_t key;
 
-	delta = oai_get(ch, "delta");
+	delta = c_json_get(ch, "delta");
 	if (delta == NULL || !json_object_is_type(delta, json_type_object))
-		delta = oai_get(ch, "message");
+		delta = c_json_get(ch, "message");
 	if (delta != NULL && !json_object_is_type(delta, json_type_object))
 		delta = NULL;
-	s = oai_str(delta, "reasoning_content", &len);
+	s = c_json_str(delta, "reasoning_content", &len);
 	if (s == NULL || len == 0)
-		s = oai_str(delta, "reasoning", &len);
+		s = c_json_str(delta, "reasoning", &len);
 	if (s != NULL && dec_text(d, C_BLOCK_THINKING, s, len) == -1)
 		goto abort;
-	s = oai_str(delta, "content", &len);
+	s = c_json_str(delta, "content", &len);
 	if (s != NULL && dec_text(d, C_BLOCK_TEXT, s, len) == -1)
 		goto abort;
-	tcs = oai_get(delta, "tool_calls");
+	tcs = c_json_get(delta, "tool_calls");
 	n = tcs != NULL && json_object_is_type(tcs, json_type_array) ?
 	    json_object_array_length(tcs) : 0;
 	for (i = 0; i < n; i++) {
 		tc = json_object_array_get_idx(tcs, i);
 		if (tc == NULL || !json_object_is_type(tc, json_type_object))
 			continue;
-		v = oai_get(tc, "index");
+		v = c_json_get(tc, "index");
 		key = v != NULL && json_object_is_type(v, json_type_int) ?
 		    json_object_get_int64(v) : (int64_t)i;
-		if (tool_fragment(d, oai_get(tc, "function"), oai_str(tc, "id",
+		if (tool_fragment(d, c_json_get(tc, "function"), c_json_str(tc, "id",
 		    NULL), key, err, errlen) == -1)
 			return -1;
 	}
-	fc = oai_get(delta, "function_call");
+	fc = c_json_get(delta, "function_call");
 	if (fc != NULL && json_object_is_type(fc, json_type_object) &&
 	    tool_fragment(d, fc, NULL, INT64_MIN, err, errlen) == -1)
 		return -1;
-	s = oai_str(ch, "finish_reason", NULL);
+	s = c_json_str(ch, "finish_reason", NULL);
 	if (s != NULL) {
 		d->saw_finish = 1;
 		d->stop = oai_finish_parse(s);
@@ -988,30 +988,30 @@ openai_stream_decode(void *state, const char *event, json_object *data,
 		seterr(err, errlen, "upstream chunk is not a JSON object");
 		return -1;
 	}
-	if (oai_get(data, "error") != NULL) {
+	if (c_json_get(data, "error") != NULL) {
 		if (dec_error(d, data) == -1)
 			goto abort;
 		return 0;
 	}
 	if (!d->started) {
 		d->started = 1;
-		if (c_emit_start(d->sink, oai_str(data, "id", NULL),
-		    oai_str(data, "model", NULL), NULL) == -1)
+		if (c_emit_start(d->sink, c_json_str(data, "id", NULL),
+		    c_json_str(data, "model", NULL), NULL) == -1)
 			goto abort;
 	}
 	/* usage: the latest with a non-zero count (GLM sends zeros) */
-	if (oai_usage_parse(oai_get(data, "usage"), &u)) {
+	if (oai_usage_parse(c_json_get(data, "usage"), &u)) {
 		d->usage = u;
 		d->have_usage = 1;
 	}
-	choices = oai_get(data, "choices");
+	choices = c_json_get(data, "choices");
 	if (choices == NULL || !json_object_is_type(choices, json_type_array))
 		return 0;
 	n = json_object_array_length(choices);
 	/* one answer: the choice with index 0, else the first */
 	for (i = 0, ch = NULL; i < n; i++) {
 		ch = json_object_array_get_idx(choices, i);
-		v = oai_get(ch, "index");
+		v = c_json_get(ch, "index");
 		if (v == NULL || !json_object_is_type(v, json_type_int) ||
 		    json_object_get_int64(v) == 0)
 			break;

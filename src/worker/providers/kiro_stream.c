@@ -28,9 +28,11 @@
 #include <json-c/json.h>
 
 #include "compat.h"
+#include "dialect.h"
 #include "eventstream.h"
 #include "kiro.h"
 #include "log.h"
+#include "util.h"
 
 #define KS_PRELUDE	12		/* frame prelude: lengths and CRC */
 #define KS_BRACKET_HOLD	(64 * 1024)	/* kiro.md 6.8 hold-back limit */
@@ -210,20 +212,6 @@ be32(const unsigned char *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	    (uint32_t)p[2] << 8 | p[3];
-}
-
-/* A member of o as a string, or NULL (borrowed from o). */
-static const char *
-jstr(json_object *o, const char *key, size_t *lenp)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	if (lenp != NULL)
-		*lenp = (size_t)json_object_get_string_len(v);
-	return json_object_get_string(v);
 }
 
 static int
@@ -1005,10 +993,10 @@ ks_tool_event(struct kiro_stream *ks, json_object *p)
 	char gen[40];
 	size_t n;
 
-	tid = jstr(p, "toolUseId", &n);
+	tid = c_json_str(p, "toolUseId", &n);
 	if (tid != NULL && n == 0)
 		tid = NULL;
-	name = jstr(p, "name", &n);
+	name = c_json_str(p, "name", &n);
 	if (name != NULL && n == 0)
 		name = NULL;
 
@@ -1133,7 +1121,7 @@ ks_event(struct kiro_stream *ks, const char *et, json_object *p)
 	if (strcmp(et, "assistantResponseEvent") == 0) {
 		if (json_object_object_get_ex(p, "followupPrompt", &v))
 			return 0;
-		s = jstr(p, "content", &n);
+		s = c_json_str(p, "content", &n);
 		return s != NULL ? ks_text(ks, s, n) : 0;
 	}
 	if (strcmp(et, "toolUseEvent") == 0)
@@ -1149,8 +1137,8 @@ ks_event(struct kiro_stream *ks, const char *et, json_object *p)
 		return 0;
 	}
 	if (strcmp(et, "invalidStateEvent") == 0) {
-		s = jstr(p, "message", NULL);
-		r = jstr(p, "reason", NULL);
+		s = c_json_str(p, "message", NULL);
+		r = c_json_str(p, "reason", NULL);
 		(void)snprintf(buf, sizeof(buf), "upstream invalid state%s%.*s"
 		    "%s%.*s", r ? ": " : "",
 		    r ? (int)utf8_cut(r, strlen(r), 128) : 0, r ? r : "",
@@ -1164,25 +1152,13 @@ ks_event(struct kiro_stream *ks, const char *et, json_object *p)
 }
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 hex4(const char *p, uint32_t *out)
 {
 	int i, h;
 
 	*out = 0;
 	for (i = 0; i < 4; i++) {
-		h = hexval((unsigned char)p[i]);
+		h = hex_digit((unsigned char)p[i]);
 		if (h < 0)
 			return -1;
 		*out = *out << 4 | (uint32_t)h;
@@ -1306,17 +1282,17 @@ ks_frame(void *arg, const struct es_frame *f)
 	}
 	p = ks_payload(f);
 	if (strcmp(mt, "exception") == 0) {
-		msg = p ? jstr(p, "message", NULL) : NULL;
+		msg = p ? c_json_str(p, "message", NULL) : NULL;
 		if (msg == NULL && p != NULL)
-			msg = jstr(p, "Message", NULL);
+			msg = c_json_str(p, "Message", NULL);
 		r = ks_upstream_error(ks, f->exception_type, msg,
-		    p ? jstr(p, "reason", NULL) : NULL);
+		    p ? c_json_str(p, "reason", NULL) : NULL);
 	} else if (strcmp(mt, "error") == 0) {
 		msg = f->error_message;
 		if ((msg == NULL || *msg == '\0') && p != NULL)
-			msg = jstr(p, "message", NULL);
+			msg = c_json_str(p, "message", NULL);
 		r = ks_upstream_error(ks, f->error_code, msg,
-		    p ? jstr(p, "reason", NULL) : NULL);
+		    p ? c_json_str(p, "reason", NULL) : NULL);
 	} else if (strcmp(mt, "event") == 0 && f->event_type != NULL &&
 	    p != NULL)
 		r = ks_event(ks, f->event_type, p);
