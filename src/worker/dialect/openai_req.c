@@ -146,9 +146,11 @@ need_str(struct dctx *d, json_object *o, const char *path, const char *key,
 	return rc;
 }
 
+/* Member key of o in *out when present: 1; absent: 0; of another JSON
+ * type: -1 with the error "must be <what>". */
 static int
-want_obj(struct dctx *d, json_object *o, const char *path, const char *key,
-    json_object **out)
+want_typed(struct dctx *d, json_object *o, const char *path, const char *key,
+    json_type type, const char *what, json_object **out)
 {
 	json_object *v;
 
@@ -156,26 +158,26 @@ want_obj(struct dctx *d, json_object *o, const char *path, const char *key,
 	v = c_json_get(o, key);
 	if (v == NULL)
 		return 0;
-	if (!json_object_is_type(v, json_type_object))
-		return fail(d, path, key, "must be an object");
+	if (!json_object_is_type(v, type))
+		return fail(d, path, key, "%s", what);
 	*out = v;
 	return 1;
+}
+
+static int
+want_obj(struct dctx *d, json_object *o, const char *path, const char *key,
+    json_object **out)
+{
+	return want_typed(d, o, path, key, json_type_object,
+	    "must be an object", out);
 }
 
 static int
 want_arr(struct dctx *d, json_object *o, const char *path, const char *key,
     json_object **out)
 {
-	json_object *v;
-
-	*out = NULL;
-	v = c_json_get(o, key);
-	if (v == NULL)
-		return 0;
-	if (!json_object_is_type(v, json_type_array))
-		return fail(d, path, key, "must be an array");
-	*out = v;
-	return 1;
+	return want_typed(d, o, path, key, json_type_array,
+	    "must be an array", out);
 }
 
 static int
