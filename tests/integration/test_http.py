@@ -467,6 +467,9 @@ def test_408_slow_body(t):
 
 
 def test_keepalive(t):
+    # keep-alive is granted only while another worker is idle (keep-alive
+    # fairness): let the workers of the tests before finish first
+    D.wait_idle()
     seq = [
         ("GET", "/health", {}, None, 200),
         ("GET", "/v1/models", AUTH, None, None),
@@ -498,6 +501,9 @@ def test_keepalive(t):
 
 
 def test_keepalive_with_http_client(t):
+    # keep-alive is granted only while another worker is idle (keep-alive
+    # fairness): let the workers of the tests before finish first
+    D.wait_idle()
     import http.client
     conn = http.client.HTTPConnection("127.0.0.1", D.port, timeout=5)
     socks = set()
@@ -517,6 +523,9 @@ def test_keepalive_with_http_client(t):
 
 
 def test_pipelining(t):
+    # keep-alive is granted only while another worker is idle (keep-alive
+    # fairness): let the workers of the tests before finish first
+    D.wait_idle()
     data = (http_req("GET", "/health") +
             http_req("POST", "/v1/chat/completions", h(AUTH, JSON_CT),
                      CHAT_BODY) +
@@ -553,6 +562,7 @@ def test_pipelining(t):
          "early answers with bodies keep a pipelined connection in step",
          out[-600:])
     # the same bytes delivered one at a time
+    D.wait_idle()
     with Conn(D.port) as c:
         data = (http_req("GET", "/health") +
                 http_req("GET", "/health", {"Connection": "close"}))
@@ -566,6 +576,9 @@ def test_pipelining(t):
 
 
 def test_chunked_body(t):
+    # keep-alive is granted only while another worker is idle (keep-alive
+    # fairness): let the workers of the tests before finish first
+    D.wait_idle()
     with Conn(D.port) as c:
         body = CHAT_BODY
         parts = [body[:10], body[10:25], body[25:]]
@@ -649,6 +662,9 @@ def test_expect_continue(t):
 
 
 def test_http10(t):
+    # keep-alive is granted only while another worker is idle (keep-alive
+    # fairness): let the workers of the tests before finish first
+    D.wait_idle()
     with Conn(D.port) as c:
         c.send(b"GET /health HTTP/1.0\r\n\r\n")
         r = c.recv_response(5)
